@@ -1,0 +1,220 @@
+/**
+ * `npm start` / `npm run demo`: every Hyperdesk service as a local process, one command.
+ * Checks Redis and the model first and says in one line what to do when one is missing;
+ * restarts a service that dies, with backoff. With `--built` (what `npm start` passes, after
+ * `npm run build`) the Node services run their bundles with plain node; without it they run
+ * their TypeScript through tsx (the tests, so they always run the current source).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  BaseEnv,
+  LlmEnv,
+  createLlmClient,
+  createRedis,
+  parseEnv,
+  redactUrl,
+  resolveLlmConfig,
+  waitForRedis,
+} from '@hyperdesk/shared';
+import { z } from 'zod';
+import { NODE_SERVICES, builtEntry, sourceEntry, type NodeServiceName } from './services';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const demo = process.argv.includes('--demo');
+const built = process.argv.includes('--built');
+
+const LauncherEnv = BaseEnv.extend(LlmEnv.shape).extend({
+  PORT: z.coerce.number().int().default(4000),
+  /** The gateway's address: loopback unless a team server is meant (see README). */
+  HOST: z.string().default('127.0.0.1'),
+  LLM_SIM_PORT: z.coerce.number().int().default(4010),
+  RUNNER_PORT: z.coerce.number().int().default(4020),
+  /** Directory tools may read and write (the python-runner's workspace root). */
+  RUNNER_WORKSPACE: z.string().default('.hyperdesk/workspace'),
+  /**
+   * First of the workers' /metrics ports: planner, tool-manager and app-generator listen on
+   * it and the next two (on 127.0.0.1). Unset: PORT + 31 (4031–4033 by default). 0: off.
+   */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65533).optional(),
+});
+
+const METRICS_WORKERS = ['planner', 'tool-manager', 'app-generator'];
+
+/** Each worker's METRICS_PORT, so services on one host do not collide. */
+function metricsEnvFor(name: string, env: z.infer<typeof LauncherEnv>): Record<string, string> {
+  const index = METRICS_WORKERS.indexOf(name);
+  if (index < 0) return {};
+  const base = env.METRICS_PORT ?? env.PORT + 31;
+  return { METRICS_PORT: String(base === 0 ? 0 : base + index), METRICS_HOST: '127.0.0.1' };
+}
+
+interface ServiceSpec {
+  name: string;
+  /** The command and its arguments. */
+  entry: string[];
+  env?: Record<string, string>;
+}
+
+/** How a Node service is started: its bundle with node, or its source with tsx. */
+function nodeEntry(name: NodeServiceName): string[] {
+  const source = sourceEntry(name);
+  return built
+    ? [process.execPath, '--enable-source-maps', builtEntry(source)]
+    : [process.execPath, '--import', 'tsx', source];
+}
+
+const COLORS = [36, 35, 33, 32, 34, 31];
+const children = new Map<string, ChildProcess>();
+const launched = new Set<string>();
+let stopping = false;
+
+function say(line: string): void {
+  process.stdout.write(`\x1b[1mhyperdesk\x1b[0m ${line}\n`);
+}
+
+function start(spec: ServiceSpec, index: number, restarts = 0): void {
+  const color = COLORS[index % COLORS.length] ?? 37;
+  const label = `\x1b[${color}m${spec.name.padEnd(13)}\x1b[0m│ `;
+  const [command, ...args] = spec.entry;
+  const child = spawn(command ?? process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.set(spec.name, child);
+  // The pid lets an operator (or a fault test) signal one service.
+  say(
+    `${spec.name} ${launched.has(spec.name) ? 'restarted' : 'started'} (pid ${child.pid ?? '?'})`,
+  );
+  launched.add(spec.name);
+  const relay = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+    let rest = '';
+    stream.on('data', (chunk: Buffer) => {
+      const lines = (rest + chunk.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) out.write(label + line + '\n');
+    });
+  };
+  if (child.stdout) relay(child.stdout, process.stdout);
+  if (child.stderr) relay(child.stderr, process.stderr);
+  const startedAt = Date.now();
+  child.on('exit', (code, signal) => {
+    children.delete(spec.name);
+    if (stopping) return;
+    // A service that ran for a while before dying starts over with a short delay.
+    const attempt = Date.now() - startedAt > 30_000 ? 0 : restarts + 1;
+    const delay = Math.min(500 * 2 ** attempt, 30_000);
+    say(`${spec.name} exited (${signal ?? `code ${code}`}); restarting in ${delay} ms`);
+    setTimeout(() => start(spec, index, attempt), delay).unref();
+  });
+}
+
+function hasCommand(name: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${name}`));
+}
+
+async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url);
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 150));
+    }
+  }
+  return false;
+}
+
+async function main(): Promise<void> {
+  const env = parseEnv(LauncherEnv, process.env);
+  const redis = createRedis(env.REDIS_URL, 'producer', 'launcher');
+  try {
+    await waitForRedis(redis, env.REDIS_URL, 3000);
+  } catch {
+    say(
+      `Redis is not reachable at ${redactUrl(env.REDIS_URL)}. Start it with \`redis-server --daemonize yes\` or set REDIS_URL.`,
+    );
+    process.exit(1);
+  } finally {
+    redis.disconnect();
+  }
+
+  if (!hasCommand('bwrap')) {
+    say(
+      'bubblewrap is not installed; tools run in its sandbox. Install it (`apt-get install bubblewrap`) and start again.',
+    );
+    process.exit(1);
+  }
+  const missing = built
+    ? NODE_SERVICES.map((s) => builtEntry(s.source)).filter((f) => !existsSync(`${root}${f}`))
+    : [];
+  if (missing.length > 0) {
+    say(`${missing.join(', ')} not found: run \`npm run build\` first (npm start does).`);
+    process.exit(1);
+  }
+  const shared: Record<string, string> = {
+    RUNNER_URL: `http://127.0.0.1:${env.RUNNER_PORT}`,
+    GATEWAY_URL: `http://127.0.0.1:${env.PORT}`,
+    HOST: env.HOST,
+  };
+  const services: ServiceSpec[] = [
+    {
+      name: 'python-runner',
+      entry: ['python3', 'python-runner/server.py'],
+      env: {
+        RUNNER_PORT: String(env.RUNNER_PORT),
+        RUNNER_HOST: '127.0.0.1',
+        RUNNER_WORKSPACE: env.RUNNER_WORKSPACE,
+      },
+    },
+  ];
+  if (demo) {
+    services.push({
+      name: 'llm-sim',
+      entry: nodeEntry('llm-sim'),
+      env: { LLM_SIM_PORT: String(env.LLM_SIM_PORT) },
+    });
+    Object.assign(shared, {
+      LLM_PROVIDER: 'sim',
+      LLM_BASE_URL: `http://127.0.0.1:${env.LLM_SIM_PORT}/v1`,
+    });
+  } else {
+    const config = resolveLlmConfig(env);
+    if (!(await createLlmClient(config).ping())) {
+      say(
+        `The model is not reachable (provider ${config.provider} at ${config.baseURL}). Set LLM_PROVIDER and its API key (see README), start your local model, or run \`npm run demo\` to use the simulator.`,
+      );
+      process.exit(1);
+    }
+  }
+  services.push(
+    { name: 'gateway', entry: nodeEntry('gateway') },
+    { name: 'planner', entry: nodeEntry('planner') },
+    { name: 'tool-manager', entry: nodeEntry('tool-manager') },
+    { name: 'app-generator', entry: nodeEntry('app-generator') },
+  );
+  services.forEach((spec, i) =>
+    start({ ...spec, env: { ...shared, ...metricsEnvFor(spec.name, env), ...spec.env } }, i),
+  );
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      stopping = true;
+      for (const child of children.values()) child.kill('SIGTERM');
+      setTimeout(() => process.exit(0), 3000).unref();
+      const check = setInterval(() => children.size === 0 && process.exit(0), 50);
+      check.unref();
+    });
+  }
+  if (await waitForHttp(`http://127.0.0.1:${env.PORT}/health`, 30_000)) {
+    say(`ready at http://localhost:${env.PORT}${demo ? ' (demo mode: simulated model)' : ''}`);
+  }
+}
+
+main().catch((err: unknown) => {
+  say(err instanceof Error ? err.message : String(err));
+  process.exit(1);
+});

@@ -1,0 +1,156 @@
+import { existsSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { HyperdeskError, prepareAppDocument, type ToolInterface } from '@hyperdesk/shared';
+import { harnessDocument } from './harness';
+
+export interface BrowserCheckResult {
+  errors: string[];
+}
+
+export interface BrowserCheckOptions {
+  chromiumPath: string;
+  /** Origin of the gateway, where apps load /vendor/ libraries from. */
+  gatewayUrl: string;
+  settleMs: number;
+}
+
+/** One browser context and its page. */
+interface Tab {
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Renders apps in headless Chromium exactly as a window does (a sandboxed iframe with the
+ * SDK and CSP), with tool calls answered from the tools' examples, and collects what went
+ * wrong: uncaught exceptions, rejected promises, console errors, CSP refusals, failed tool
+ * calls, a blank page. One browser per process; one context per check.
+ *
+ * Only the verdict is on the run's path to DONE: the context a check uses is opened ahead,
+ * while the previous app settles, and the thumbnail is taken after the verdict.
+ */
+export class BrowserChecker {
+  private browser: Promise<Browser> | null = null;
+  /** A context and page opened ahead of the next check (opening one takes ~150 ms). */
+  private spare: Promise<Tab> | null = null;
+  /** Thumbnails still being taken or kept: close() waits for them. */
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(private readonly options: BrowserCheckOptions) {}
+
+  private launch(): Promise<Browser> {
+    if (!existsSync(this.options.chromiumPath)) {
+      throw new HyperdeskError(
+        'CHECKS_UNAVAILABLE',
+        `Chromium was not found at ${this.options.chromiumPath}; install it (apt-get install chromium) or set CHROMIUM_PATH.`,
+        503,
+      );
+    }
+    // playwright-core is loaded with the browser, not at start-up: it is most of an idle
+    // app-generator's memory (about 65 MiB) and the first check launches Chromium anyway.
+    this.browser ??= import('playwright-core')
+      .then(async ({ chromium }) => {
+        const browser = await chromium.launch({
+          executablePath: this.options.chromiumPath,
+          args: [
+            '--headless',
+            '--no-sandbox',
+            '--disable-gpu',
+            '--disable-background-networking',
+            '--no-first-run',
+          ],
+        });
+        // A browser that crashed or was killed is launched again by the next check.
+        browser.on('disconnected', () => {
+          this.browser = null;
+          this.spare = null;
+        });
+        return browser;
+      })
+      .catch((err: unknown) => {
+        this.browser = null;
+        throw err;
+      });
+    return this.browser;
+  }
+
+  private async open(browser: Browser): Promise<Tab> {
+    const context = await browser.newContext({ viewport: { width: 800, height: 560 } });
+    try {
+      return { context, page: await context.newPage() };
+    } catch (err) {
+      await context.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** The tab opened ahead if it is ready and alive, else a new one. */
+  private async take(browser: Browser): Promise<Tab> {
+    const spare = this.spare;
+    this.spare = null;
+    const tab = await spare?.catch(() => null);
+    if (tab && browser.isConnected() && !tab.page.isClosed()) return tab;
+    return this.open(browser);
+  }
+
+  private openAhead(browser: Browser): void {
+    if (this.spare || !browser.isConnected()) return;
+    const spare = this.open(browser);
+    spare.catch(() => undefined); // a failed spare is replaced when taken
+    this.spare = spare;
+  }
+
+  /**
+   * Checks an app. `keepThumbnail` receives a JPEG of the rendered app once it is taken,
+   * after this returns; a thumbnail that cannot be taken is skipped.
+   */
+  async check(
+    html: string,
+    tools: ToolInterface[],
+    keepThumbnail: (jpeg: Buffer) => Promise<void>,
+  ): Promise<BrowserCheckResult> {
+    const browser = await this.launch();
+    const { context, page } = await this.take(browser);
+    let handedOver = false;
+    try {
+      const errors = new Set<string>();
+      page.on('pageerror', (err) => errors.add(`Uncaught: ${err.message}`));
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.add(`Console error: ${msg.text()}`);
+      });
+      const appDocument = prepareAppDocument(html, this.options.gatewayUrl);
+      await page.setContent(harnessDocument(appDocument, tools, this.options.gatewayUrl), {
+        waitUntil: 'load',
+        timeout: 15_000,
+      });
+      this.openAhead(browser); // while this app settles
+      await page.waitForTimeout(this.options.settleMs);
+      const report = (await page.evaluate('window.__report')) as { errors: string[] };
+      for (const error of report.errors) errors.add(error);
+      const frame = page.frames()[1];
+      const visible = frame
+        ? await frame.evaluate(
+            `!!document.body && (document.body.innerText.trim().length > 0 || !!document.querySelector('canvas,svg,img,video,input,button,textarea,select'))`,
+          )
+        : false;
+      if (!visible) errors.add('The app rendered a blank page: nothing visible in <body>.');
+      const thumbnail = page
+        .locator('#app')
+        .screenshot({ type: 'jpeg', quality: 55 })
+        .then(keepThumbnail, () => undefined)
+        .finally(() => context.close().catch(() => undefined));
+      this.pending.add(thumbnail);
+      void thumbnail.finally(() => this.pending.delete(thumbnail));
+      handedOver = true;
+      return { errors: [...errors].map((e) => e.slice(0, 600)) };
+    } finally {
+      if (!handedOver) await context.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    const browser = await this.browser?.catch(() => null);
+    await browser?.close();
+  }
+}

@@ -1,0 +1,54 @@
+import {
+  HyperdeskError,
+  type AppStore,
+  type Logger,
+  type Next,
+  type RunRecord,
+  type ToolStore,
+} from '@hyperdesk/shared';
+import type { Job } from 'bullmq';
+import type { BrowserChecker } from './check/browser';
+import { staticChecks } from './check/static';
+import { toolInterfaces } from './tool-interfaces';
+
+export interface CheckDeps {
+  apps: AppStore;
+  tools: ToolStore;
+  checker: BrowserChecker;
+  maxRepairs: number;
+  logger: Logger;
+}
+
+/**
+ * CHECKING_APP: static checks, then a render in headless Chromium. A clean app is DONE
+ * (its screenshot saved with the version once taken); errors go to REPAIRING_APP with the concrete
+ * findings, a bounded number of times.
+ */
+export async function checkApp(run: RunRecord, job: Job, deps: CheckDeps): Promise<Next> {
+  if (!run.appId) throw new HyperdeskError('NO_APP', 'The run has no app to check.', 500);
+  const app = await deps.apps.get(run.appId);
+  if (!app) throw new HyperdeskError('NO_APP', `App ${run.appId} is missing.`, 500);
+  const tools = await toolInterfaces(run, deps.tools, app.tools);
+  const found = staticChecks(app.html, tools);
+  // The thumbnail is kept with the version once taken, after the verdict.
+  const rendered = await deps.checker.check(app.html, tools, async (jpeg) => {
+    try {
+      await deps.apps.saveThumbnail(app.id, app.version, jpeg);
+    } catch (err) {
+      deps.logger.warn({ err, appId: app.id, version: app.version }, 'thumbnail not saved');
+    }
+  });
+  const errors = [...found, ...rendered.errors];
+  if (errors.length === 0) return { state: 'DONE' };
+  const repairsDone = (job.data as { attempt: number }).attempt;
+  if (repairsDone >= deps.maxRepairs) {
+    return {
+      state: 'FAILED',
+      patch: {
+        checkErrors: JSON.stringify(errors),
+        error: `The app still fails its checks after ${repairsDone} repair(s): ${errors.slice(0, 3).join(' | ')}`,
+      },
+    };
+  }
+  return { state: 'REPAIRING_APP', patch: { checkErrors: JSON.stringify(errors) } };
+}

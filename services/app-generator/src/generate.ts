@@ -1,0 +1,125 @@
+import {
+  AppStore,
+  LlmOutputError,
+  type ToolStore,
+  extractHtml,
+  type ChatMessage,
+  type LlmStage,
+  type Next,
+  type OpenWindow,
+  type RunRecord,
+  describeOpenWindows,
+} from '@hyperdesk/shared';
+import { describeTools, generateMessages } from './prompts';
+import { toolInterfaces } from './tool-interfaces';
+import { streamToRun, type StreamDeps } from './stream';
+
+export interface GenerateDeps extends StreamDeps {
+  apps: AppStore;
+  tools: ToolStore;
+  /** The app windows open on the person's desktop, for requests that refer to them. */
+  openWindows?: (owner: string) => Promise<OpenWindow[]>;
+}
+
+/**
+ * Streams an HTML document from the model. An answer that is not a whole document gets one
+ * targeted re-ask; a second bad answer fails the run with the reason.
+ */
+export async function streamDocument(
+  deps: StreamDeps,
+  runId: string,
+  stage: LlmStage,
+  messages: ChatMessage[],
+  options: { resetFirst?: boolean } = {},
+): Promise<string> {
+  let conversation = messages;
+  let problem = '';
+  for (const attempt of [0, 1]) {
+    const { text, finishReason } = await streamToRun(deps, runId, {
+      stage,
+      messages: conversation,
+      target: 'app',
+      reset: attempt > 0 || options.resetFirst === true,
+    });
+    const parsed = extractHtml(text);
+    problem =
+      finishReason === 'length' || parsed.truncated
+        ? 'Your answer was cut off before </html>. Reply with a shorter but complete document.'
+        : /<(!doctype|html|body)[\s>]/i.test(parsed.html)
+          ? ''
+          : 'Your answer did not contain an HTML document. Reply with only the complete document, starting with <!DOCTYPE html>.';
+    if (!problem) return parsed.html;
+    conversation = [
+      ...messages,
+      { role: 'assistant', content: text },
+      { role: 'user', content: problem },
+    ];
+  }
+  throw new LlmOutputError(`The model did not produce a usable app: ${problem}`, '');
+}
+
+/** GENERATING_APP: a new app, or a new version of the app being refined. */
+export async function generateApp(run: RunRecord, deps: GenerateDeps): Promise<Next> {
+  const refining = run.intent === 'update_app' && run.appId;
+  const current = refining && run.appId ? await deps.apps.get(run.appId) : null;
+  const appId = run.appId ?? AppStore.appIdForRun(run.id);
+  const title = run.title ?? current?.title ?? 'App';
+  const interfaces = await toolInterfaces(run, deps.tools, current?.tools);
+  const others = ((await deps.openWindows?.(run.owner)) ?? []).filter((w) => w.appId !== appId);
+  const html = await streamDocument(
+    deps,
+    run.id,
+    'app_generate',
+    generateMessages({
+      prompt: run.prompt,
+      title,
+      tools: describeTools(interfaces),
+      ...(current ? { currentHtml: current.html } : {}),
+      ...(others.length ? { openWindows: describeOpenWindows(others) } : {}),
+    }),
+    // The job may be running again after its worker died mid-stream: watchers drop what
+    // the earlier attempt sent.
+    { resetFirst: true },
+  );
+  await publishVersion(deps, run, {
+    appId,
+    title,
+    tools: interfaces.map((t) => t.name),
+    html,
+    writeKey: run.id,
+  });
+  if (run.toolBuilds === '1' && !(await deps.runs.arrive(run.id, 'app'))) {
+    // The app is ready before its tools: wait for the builds to finish.
+    return { state: 'BUILDING_TOOLS', patch: { appId } };
+  }
+  return { state: 'CHECKING_APP', patch: { appId } };
+}
+
+/**
+ * Stores a new version of the run's app (once per `writeKey`, so a retried job does not
+ * double it) and tells the run's watchers, whose window then loads it.
+ */
+export async function publishVersion(
+  deps: Pick<GenerateDeps, 'apps' | 'runs'>,
+  run: RunRecord,
+  input: { appId: string; title: string; tools: string[]; html: string; writeKey: string },
+): Promise<number> {
+  const version = await deps.apps.saveVersion({
+    appId: input.appId,
+    runId: input.writeKey,
+    owner: run.owner,
+    title: input.title,
+    prompt: run.prompt,
+    tools: input.tools,
+    html: input.html,
+  });
+  await deps.runs.appendEvent({
+    type: 'run.app',
+    runId: run.id,
+    at: Date.now(),
+    appId: input.appId,
+    version,
+    title: input.title,
+  });
+  return version;
+}

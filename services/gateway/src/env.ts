@@ -1,0 +1,54 @@
+import { fileURLToPath } from 'node:url';
+import { BaseEnv, LlmEnv, parseEnv } from '@hyperdesk/shared';
+import { z } from 'zod';
+
+const defaultWebDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+
+export const GatewayEnv = BaseEnv.extend(LlmEnv.shape).extend({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  /** The built desktop (web/dist) the gateway serves at /. */
+  WEB_DIST: z.string().default(defaultWebDist),
+  /** Concurrent classify jobs this process works on. */
+  RUNNER_URL: z.string().url().default('http://127.0.0.1:4020'),
+  /** How long a call waits for a tool build or repair before answering. */
+  TOOL_WAIT_MS: z.coerce.number().int().min(1000).default(90_000),
+  /**
+   * accounts: users log in. local: every request is the one local admin (a laptop).
+   * auto: local when the gateway listens on a loopback address and no first admin is set.
+   */
+  AUTH_MODE: z.enum(['auto', 'local', 'accounts']).default('auto'),
+  HYPERDESK_ADMIN_USER: z.string().optional(),
+  HYPERDESK_ADMIN_PASSWORD: z.string().optional(),
+  /** Secure cookies: auto = when the request came over HTTPS (X-Forwarded-Proto behind a proxy). */
+  COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
+  TRUST_PROXY: z.stringbool().default(false),
+  MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).default(4),
+  REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  DAILY_TOKEN_BUDGET: z.coerce.number().int().min(1).default(2_000_000),
+  /** `hyperdesk.ask` calls one app may make per minute. */
+  ASKS_PER_APP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
+  LOGIN_WINDOW_S: z.coerce.number().int().min(1).default(900),
+  /** A run with no progress for this long is stopped as FAILED by the watchdog. */
+  RUN_STALL_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(10 * 60_000),
+  CLASSIFY_CONCURRENCY: z.coerce.number().int().min(1).default(16),
+  /** A bearer token that may read GET /metrics (a scraper); admins may read it anyway. */
+  METRICS_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
+});
+export type GatewayEnv = z.infer<typeof GatewayEnv>;
+
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
+  return parseEnv(GatewayEnv, source);
+}
+
+/** The auth mode in effect once `auto` is resolved. */
+export function authMode(env: GatewayEnv): 'local' | 'accounts' {
+  if (env.AUTH_MODE !== 'auto') return env.AUTH_MODE;
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(env.HOST);
+  return loopback && !env.HYPERDESK_ADMIN_USER ? 'local' : 'accounts';
+}

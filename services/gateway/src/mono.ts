@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import {
+  BadRequestError,
+  NotFoundError,
+  advance,
+  callTool,
+  errorMessage,
+  isTerminal,
+  schemaErrors,
+  type ToolVersion,
+} from '@hyperdesk/shared';
+import type { GatewayDeps } from './deps';
+import { waitForOutcome } from './routes/tools';
+
+/**
+ * Query-string values are strings; a property whose schema says number, integer or
+ * boolean gets the matching value (anything else stays a string for the schema to judge).
+ */
+export function coerceQuery(
+  query: Record<string, unknown>,
+  argsSchema: Record<string, unknown>,
+): Record<string, unknown> {
+  const properties = (argsSchema.properties ?? {}) as Record<string, { type?: unknown }>;
+  return Object.fromEntries(
+    Object.entries(query).map(([key, value]) => {
+      const type = properties[key]?.type;
+      if (typeof value !== 'string') return [key, value];
+      if (
+        (type === 'number' || type === 'integer') &&
+        value.trim() !== '' &&
+        !isNaN(Number(value))
+      ) {
+        return [key, Number(value)];
+      }
+      if (type === 'boolean' && (value === 'true' || value === 'false'))
+        return [key, value === 'true'];
+      return [key, value];
+    }),
+  );
+}
+
+export interface MonoResult {
+  status: number;
+  body: unknown;
+  /** Content type when the answer is not JSON (raw content). */
+  type?: string;
+}
+
+/**
+ * One call of a tool through /api/mono: validate the args, run the current version in the
+ * sandbox, and on failure repair once (a (version, error) pair is never sent to repair twice,
+ * so a failure that repeats cannot loop) and retry with the repaired version.
+ */
+export async function callMono(
+  deps: GatewayDeps,
+  user: string,
+  name: string,
+  tool: ToolVersion | null,
+  args: Record<string, unknown>,
+): Promise<MonoResult> {
+  if (!tool) return answerUnknown(deps, user, name, args);
+  const argErrors = schemaErrors(tool.args, args, `The args schema of ${name}`);
+  if (argErrors)
+    throw new BadRequestError(`Invalid args for ${name}: ${argErrors}`, 'INVALID_ARGS');
+
+  const first = await runOnce(deps, user, tool, args);
+  if (!first.failure) return { status: 200, body: first.result };
+  if (first.failure.workspaceFull) {
+    return failed(name, first.failure.error, 'Not sent to repair: delete files in the workspace.');
+  }
+
+  const fingerprint = createHash('sha256')
+    .update(`${tool.version}\n${first.failure.error}`)
+    .digest('hex')
+    .slice(0, 16);
+  if (!(await deps.tools.firstRepairOf(name, fingerprint))) {
+    return failed(name, first.failure.error, 'This failure was already sent to repair once.');
+  }
+  const jobId = `repair.${name}.${fingerprint}`;
+  await deps.queues.enqueue(
+    'tool.repair',
+    {
+      name,
+      version: tool.version,
+      args,
+      error: first.failure.error,
+      stderr: first.failure.stderr,
+      author: user,
+    },
+    { jobId },
+  );
+  // A repair that could not finish (e.g. the model wrote no code) still leaves the caller
+  // with the tool's own error, which is what they can act on.
+  const outcome = await waitForOutcome(deps, jobId).catch((err: unknown) => ({
+    ok: false as const,
+    reason: errorMessage(err),
+  }));
+  if (!outcome.ok) return failed(name, first.failure.error, outcome.reason);
+  const repaired = await deps.tools.get(name, outcome.version);
+  if (!repaired) return failed(name, first.failure.error, 'The repaired version is missing.');
+  const second = await runOnce(deps, user, repaired, args);
+  if (!second.failure) return { status: 200, body: second.result };
+  return failed(name, second.failure.error, `Version ${repaired.version} fails too.`);
+}
+
+/**
+ * A path no tool serves goes through the classifier, as the seed's catch-all API did: the
+ * request becomes a run that designs and runs a new tool, or writes raw content, and the
+ * caller gets its result.
+ */
+async function answerUnknown(
+  deps: GatewayDeps,
+  user: string,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<MonoResult> {
+  const run = await deps.runs.create({
+    owner: user,
+    prompt: `An app requested /api/mono/${name} with args ${JSON.stringify(args)}. Provide the data it asks for.`,
+    viaMono: name,
+  });
+  await advance(deps, run.id, 'CLASSIFYING');
+  const deadline = Date.now() + deps.env.TOOL_WAIT_MS;
+  let current = run;
+  while (!isTerminal(current.state) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    current = (await deps.runs.get(run.id)) ?? current;
+  }
+  const content = current.contentId ? await deps.contents.get(current.contentId) : null;
+  if (current.state !== 'DONE' || !content) {
+    throw new NotFoundError(
+      `Tool ${name} (no tool serves this path, and run ${run.id} could not answer it: ${current.error ?? current.state})`,
+    );
+  }
+  if (content.type === 'application/json') return { status: 200, body: JSON.parse(content.body) };
+  return { status: 200, body: content.body, type: content.type };
+}
+
+/** Each person's tools run against that person's own workspace directory. */
+async function runOnce(
+  deps: GatewayDeps,
+  user: string,
+  tool: ToolVersion,
+  args: Record<string, unknown>,
+) {
+  const { execution, failure } = await callTool(deps.runner, tool, args, { workspace: user });
+  await deps.tools.recordActivity(tool.name, {
+    kind: 'execution',
+    version: tool.version,
+    ok: !failure,
+    durationMs: execution.durationMs,
+    ...(failure ? { error: failure.error } : {}),
+  });
+  return { result: execution.result, failure };
+}
+
+function failed(name: string, error: string, repair: string): MonoResult {
+  return {
+    status: 502,
+    body: { error: `Tool ${name} failed: ${error}`, code: 'TOOL_FAILED', repair },
+  };
+}

@@ -1,0 +1,90 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { QueueName, metricsRegistry, type UserView } from '@hyperdesk/shared';
+import { LOCAL_USER, SESSION_COOKIE, readCookie } from '../auth';
+import type { GatewayDeps } from '../deps';
+
+export const BOARD_PATH = '/admin/queues';
+
+/**
+ * Operations: `GET /metrics` (Prometheus text) for admins or the bearer METRICS_TOKEN, and
+ * the Bull Board at /admin/queues for admins (read-only: runs move on through their state
+ * machine, not by hand). Both sit outside /api, so they check the caller themselves.
+ */
+export async function operationsRoutes(
+  app: FastifyInstance,
+  deps: GatewayDeps,
+  mode: 'local' | 'accounts',
+): Promise<void> {
+  app.get('/metrics', async (request, reply) => {
+    if (!metricsTokenMatches(request, deps.env.METRICS_TOKEN)) {
+      const refused = await refuseUnlessAdmin(request, reply, deps, mode);
+      if (refused) return refused;
+    }
+    return reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+  });
+
+  const board = new FastifyAdapter();
+  board.setBasePath(BOARD_PATH);
+  createBullBoard({
+    queues: QueueName.options.map(
+      (name) => new BullMQAdapter(deps.queues.queue(name), { readOnlyMode: true }),
+    ),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'Hyperdesk queues' } },
+  });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', async (request, reply) => {
+      const refused = await refuseUnlessAdmin(request, reply, deps, mode);
+      if (refused) return refused;
+    });
+    await scope.register(board.registerPlugin(), { prefix: BOARD_PATH });
+  });
+}
+
+/** Replies 401/403 (and returns the reply) unless the caller is an admin; null when allowed. */
+async function refuseUnlessAdmin(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: GatewayDeps,
+  mode: 'local' | 'accounts',
+): Promise<FastifyReply | null> {
+  const user = await caller(request, deps, mode);
+  if (!user) {
+    return reply.status(401).send({
+      error: 'Log in first (POST /api/auth/login) or send Authorization: Bearer <token>.',
+      code: 'UNAUTHORIZED',
+    });
+  }
+  if (user.role !== 'admin') {
+    return reply.status(403).send({ error: 'Only an admin can do this.', code: 'FORBIDDEN' });
+  }
+  return null;
+}
+
+/** The person asking, as the API's auth hook finds them: session cookie or bearer token. */
+async function caller(
+  request: FastifyRequest,
+  deps: GatewayDeps,
+  mode: 'local' | 'accounts',
+): Promise<UserView | null> {
+  if (mode === 'local') return LOCAL_USER;
+  const bearer = bearerToken(request);
+  if (bearer) return deps.users.userForToken(bearer);
+  const cookie = readCookie(request, SESSION_COOKIE);
+  return cookie ? deps.users.userForSession(cookie) : null;
+}
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
+function metricsTokenMatches(request: FastifyRequest, token: string | undefined): boolean {
+  const bearer = bearerToken(request);
+  if (!token || !bearer) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(bearer), digest(token));
+}

@@ -1,0 +1,90 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import {
+  CreateToolBody,
+  HyperdeskError,
+  NotFoundError,
+  RevertBody,
+  ToolBuildOutcome,
+  ToolName,
+  compileSchema,
+  newId,
+} from '@hyperdesk/shared';
+import type { GatewayDeps } from '../deps';
+import { parseInput } from '../errors';
+
+const NameParams = z.object({ name: ToolName });
+
+export function toolRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+  app.get('/api/tools', async () => ({ tools: await deps.tools.list() }));
+
+  app.get('/api/tools/:name', async (request) => {
+    const { name } = parseInput(NameParams, request.params, 'tool name');
+    const tool = await deps.tools.get(name);
+    if (!tool) throw new NotFoundError(`Tool ${name}`);
+    return { ...tool, activity: await deps.tools.activity(name) };
+  });
+
+  app.get('/api/tools/:name/versions', async (request) => {
+    const { name } = parseInput(NameParams, request.params, 'tool name');
+    const versions = await deps.tools.versions(name);
+    if (versions.length === 0) throw new NotFoundError(`Tool ${name}`);
+    return { versions };
+  });
+
+  app.post('/api/tools/:name/revert', async (request) => {
+    const { name } = parseInput(NameParams, request.params, 'tool name');
+    const { version } = parseInput(RevertBody, request.body, 'revert request');
+    const restored = await deps.tools.revert(name, version, request.user.name);
+    if (restored === null) throw new NotFoundError(`Version ${version} of tool ${name}`);
+    await deps.users.audit(
+      request.user.name,
+      'tool.revert',
+      name,
+      `to version ${version} (now ${restored})`,
+    );
+    return { name, version: restored, restoredFrom: version };
+  });
+
+  // A hand-written or imported tool: tested in the sandbox like a generated one, and
+  // registered only when it passes (it is rewritten from the real error if it does not).
+  app.post('/api/tools', async (request, reply) => {
+    const body = parseInput(CreateToolBody, request.body, 'tool');
+    compileSchema(body.args, 'args');
+    compileSchema(body.returns, 'returns');
+    const { code, ...iface } = body;
+    const buildId = newId('build');
+    await deps.queues.enqueue(
+      'tool.build',
+      { buildId, author: request.user.name, interface: iface, code },
+      { jobId: buildId },
+    );
+    const outcome = await waitForOutcome(deps, buildId);
+    if (!outcome.ok) throw new HyperdeskError('TOOL_REJECTED', outcome.reason, 422);
+    await deps.users.audit(
+      request.user.name,
+      'tool.create',
+      iface.name,
+      `version ${outcome.version}`,
+    );
+    return reply.status(201).send(outcome);
+  });
+}
+
+/** Waits for a tools-queue job (build or repair) and returns its outcome. */
+export async function waitForOutcome(deps: GatewayDeps, jobId: string): Promise<ToolBuildOutcome> {
+  const job = await deps.queues.queue('tools').getJob(jobId);
+  if (!job) throw new HyperdeskError('JOB_LOST', 'The tool job disappeared; try again.', 503, true);
+  try {
+    return ToolBuildOutcome.parse(
+      await job.waitUntilFinished(deps.toolEvents, deps.env.TOOL_WAIT_MS),
+    );
+  } catch (err) {
+    throw new HyperdeskError(
+      'TOOL_JOB_FAILED',
+      `The tool job did not finish: ${err instanceof Error ? err.message : String(err)}`,
+      503,
+      true,
+    );
+  }
+}

@@ -1,0 +1,66 @@
+/** Every Redis key name Hyperdesk uses, under one prefix (REDIS_PREFIX). */
+export function redisKeys(prefix: string) {
+  return {
+    /** BullMQ's own prefix for queues. */
+    queuePrefix: `${prefix}:q`,
+    run: (id: string) => `${prefix}:run:${id}`,
+    runHistory: (id: string) => `${prefix}:run:${id}:history`,
+    runLlm: (id: string) => `${prefix}:run:${id}:llm`,
+    runEvents: (id: string) => `${prefix}:run:${id}:events`,
+    /** Pub/sub channel carrying a run's events as they are appended. */
+    runChannel: (id: string) => `${prefix}:live:${id}`,
+    /** Runs per owner, newest last (sorted by creation time). */
+    userRuns: (owner: string) => `${prefix}:user:${owner}:runs`,
+    app: (id: string) => `${prefix}:app:${id}`,
+    /** Hash: version number → {html, title, runId, createdAt} as JSON. */
+    appVersions: (id: string) => `${prefix}:app:${id}:versions`,
+    /** Which run produced which version of an app: makes version writes idempotent. */
+    appRunVersions: (id: string) => `${prefix}:app:${id}:runs`,
+    userApps: (owner: string) => `${prefix}:user:${owner}:apps`,
+    /** The person's window layout (JSON). */
+    desktop: (owner: string) => `${prefix}:user:${owner}:desktop`,
+    /** Hash: version number → JPEG screenshot taken by the browser check. */
+    appThumbs: (id: string) => `${prefix}:app:${id}:thumbs`,
+    /** Hash: key → ContextEntry JSON, the desktop context the person's apps share. */
+    userContext: (owner: string) => `${prefix}:user:${owner}:context`,
+    /** The person's notices, newest first (capped list of Notice JSON). */
+    userNotices: (owner: string) => `${prefix}:user:${owner}:notices`,
+    /** Pub/sub channel for what every connection of a person gets (notices, context). */
+    userChannel: (owner: string) => `${prefix}:live-user:${owner}`,
+    /** `hyperdesk.ask` calls an app made in a one-minute window (the per-app rate limit). */
+    appAskRate: (appId: string, minute: number) => `${prefix}:app:${appId}:asks:${minute}`,
+    /** Marks a run's end as already announced, so each run raises its notice once. */
+    users: `${prefix}:users`,
+    user: (name: string) => `${prefix}:user:${name}`,
+    /** Hash: token id → {id, name, createdAt, hash} for the user's API tokens. */
+    userTokens: (name: string) => `${prefix}:user:${name}:tokens`,
+    /** Set of the user's runs still in progress (for the concurrency limit and fairness). */
+    userActiveRuns: (name: string) => `${prefix}:user:${name}:active`,
+    /** Model tokens the user spent on a UTC day (YYYYMMDD). */
+    userTokenUsage: (name: string, day: string) => `${prefix}:user:${name}:usage:${day}`,
+    /** Requests the user made in a one-minute window. */
+    userRate: (name: string, minute: number) => `${prefix}:user:${name}:rate:${minute}`,
+    /** A session (by the SHA-256 of its cookie value) → user name. */
+    session: (hash: string) => `${prefix}:session:${hash}`,
+    /** An API token (by the SHA-256 of its value) → user name and token id. */
+    apiToken: (hash: string) => `${prefix}:token:${hash}`,
+    /** Failed logins per user name, for throttling. */
+    loginFailures: (name: string) => `${prefix}:login-failures:${name}`,
+    audit: `${prefix}:audit`,
+    /** A virtual response: {type, body, owner, runId, title} as a hash. */
+    content: (id: string) => `${prefix}:content:${id}`,
+    /** The team's tool library: names sorted by last change. */
+    tools: `${prefix}:tools`,
+    tool: (name: string) => `${prefix}:tool:${name}`,
+    /** Hash: version number → ToolVersion JSON. */
+    toolVersions: (name: string) => `${prefix}:tool:${name}:versions`,
+    /** Hash: build id → version it registered (makes registration idempotent). */
+    toolBuilds: (name: string) => `${prefix}:tool:${name}:builds`,
+    /** Recent executions and repairs of a tool (capped list of JSON). */
+    toolActivity: (name: string) => `${prefix}:tool:${name}:activity`,
+    /** Marks a (tool version, error) pair already sent to repair, so it never loops. */
+    toolRepairSeen: (name: string, fingerprint: string) =>
+      `${prefix}:tool:${name}:repaired:${fingerprint}`,
+  };
+}
+export type RedisKeys = ReturnType<typeof redisKeys>;

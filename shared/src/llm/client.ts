@@ -1,0 +1,219 @@
+import { OpenAI } from 'openai';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { z } from 'zod';
+import type { LlmCallMetrics, LlmStage } from '../contracts/run';
+import { jobLogger } from '../job-log';
+import type { Logger } from '../logger';
+import { recordLlmCall, recordLlmFailure } from '../metrics';
+import { unavailableError } from './failures';
+import { chatJsonWithReask } from './json-reply';
+import { callMetrics, tokensForChars, type ReportedUsage } from './metrics';
+import type { LlmConfig } from './providers';
+import { STAGE_HEADER } from './stages';
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface ChatOptions {
+  stage: LlmStage;
+  messages: ChatMessage[];
+  /** Called for every piece of answer text, with the running completion token count. */
+  onDelta?: (text: string, totalTokens: number) => void;
+  signal?: AbortSignal;
+  maxTokens?: number;
+  temperature?: number;
+}
+
+export interface ChatResult {
+  text: string;
+  metrics: LlmCallMetrics;
+  /** "stop", "length" (cut off at the token limit), …; null if the stream ended without one. */
+  finishReason: string | null;
+}
+
+export interface ChatJsonResult<T> {
+  value: T;
+  /** Metrics of every call made: one, or two after a re-ask. */
+  calls: LlmCallMetrics[];
+  /** The answer the value was read from. */
+  text: string;
+}
+
+export interface LlmClient {
+  provider: string;
+  model: string;
+  simulated: boolean;
+  /** One streamed completion. Rejects with LlmUnavailableError, or the abort reason when aborted. */
+  chat(options: ChatOptions): Promise<ChatResult>;
+  /** A completion read as JSON and checked against the schema, with one targeted re-ask. */
+  chatJson<T>(options: ChatOptions & { schema: z.ZodType<T> }): Promise<ChatJsonResult<T>>;
+  /** Whether the model server answers `GET /models` within a few seconds. */
+  ping(): Promise<boolean>;
+}
+
+const PING_TIMEOUT_MS = 3000;
+
+/** Generated text in a chunk: the answer itself and any separate reasoning stream. */
+function chunkText(chunk: ChatCompletionChunk): { content: string; reasoning: string } {
+  const delta = chunk.choices[0]?.delta as
+    { content?: string | null; reasoning?: unknown; reasoning_content?: unknown } | undefined;
+  const reasoning = delta?.reasoning_content ?? delta?.reasoning;
+  return {
+    content: delta?.content ?? '',
+    reasoning: typeof reasoning === 'string' ? reasoning : '',
+  };
+}
+
+/** Usage as OpenAI reports it, or in Groq's `x_groq` extension. */
+function chunkUsage(chunk: ChatCompletionChunk): ReportedUsage | null {
+  const usage = chunk.usage ?? (chunk as { x_groq?: { usage?: typeof chunk.usage } }).x_groq?.usage;
+  if (!usage) return null;
+  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+}
+
+interface StreamTally {
+  text: string;
+  /** Characters of answer and reasoning text, for token estimates. */
+  generatedChars: number;
+  ttftMs: number | null;
+  finishReason: string | null;
+  usage: ReportedUsage | null;
+}
+
+/** Reads a completion stream to its end, passing answer text on as it arrives. */
+async function readStream(
+  stream: AsyncIterable<ChatCompletionChunk>,
+  t0: number,
+  onChunk: () => void,
+  onDelta?: ChatOptions['onDelta'],
+): Promise<StreamTally> {
+  const tally: StreamTally = {
+    text: '',
+    generatedChars: 0,
+    ttftMs: null,
+    finishReason: null,
+    usage: null,
+  };
+  for await (const chunk of stream) {
+    onChunk();
+    tally.usage = chunkUsage(chunk) ?? tally.usage;
+    tally.finishReason = chunk.choices[0]?.finish_reason ?? tally.finishReason;
+    const { content, reasoning } = chunkText(chunk);
+    if (content === '' && reasoning === '') continue;
+    tally.ttftMs ??= performance.now() - t0;
+    tally.generatedChars += content.length + reasoning.length;
+    if (content === '') continue;
+    tally.text += content;
+    onDelta?.(content, tokensForChars(tally.generatedChars));
+  }
+  return tally;
+}
+
+/** Aborts when `poke()` has not been called for `timeoutMs`. */
+function stallWatch(timeoutMs: number, abort: AbortController) {
+  let timer: NodeJS.Timeout | undefined;
+  const watch = {
+    stalled: false,
+    poke(): void {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        watch.stalled = true;
+        abort.abort(new Error('stream stalled'));
+      }, timeoutMs);
+    },
+    stop(): void {
+      clearTimeout(timer);
+    },
+  };
+  return watch;
+}
+
+export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
+  const openai = new OpenAI({
+    baseURL: config.baseURL,
+    apiKey: config.apiKey ?? 'none',
+    organization: null,
+    project: null,
+    timeout: config.timeoutMs,
+    maxRetries: config.maxRetries,
+  });
+  const labels = { llm: config.provider, model: config.model };
+  const log = logger?.child(labels);
+
+  async function chat(options: ChatOptions): Promise<ChatResult> {
+    const { stage, messages, signal } = options;
+    signal?.throwIfAborted();
+    // Inside a job, the job's logger: its lines carry the run's id.
+    const callLog = logger ? jobLogger(logger).child(labels) : undefined;
+    const startedAt = Date.now();
+    const t0 = performance.now();
+    const abort = new AbortController();
+    const forwardAbort = (): void => abort.abort(signal?.reason);
+    signal?.addEventListener('abort', forwardAbort, { once: true });
+    const stall = stallWatch(config.timeoutMs, abort);
+
+    let tally: StreamTally;
+    try {
+      const stream = await openai.chat.completions.create(
+        {
+          model: config.model,
+          messages,
+          stream: true,
+          ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
+          ...(options.maxTokens ? { [config.quirks.maxTokensField]: options.maxTokens } : {}),
+          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+        },
+        { headers: { [STAGE_HEADER]: stage }, signal: abort.signal },
+      );
+      stall.poke();
+      tally = await readStream(stream, t0, stall.poke, options.onDelta);
+      // The SDK ends the iteration quietly when its signal aborts mid-stream.
+      if (abort.signal.aborted) throw abort.signal.reason;
+    } catch (err) {
+      if (signal?.aborted) throw signal.reason ?? err;
+      const failure = unavailableError(err, { config, stage, stalled: stall.stalled });
+      recordLlmFailure(config.provider, stage, config.model);
+      callLog?.warn({ stage, err: failure.message }, 'llm call failed');
+      throw failure;
+    } finally {
+      stall.stop();
+      signal?.removeEventListener('abort', forwardAbort);
+    }
+
+    const promptChars = messages.reduce((sum, m) => sum + m.content.length, 0);
+    const metrics = callMetrics(
+      {
+        stage,
+        model: config.model,
+        startedAt,
+        ttftMs: tally.ttftMs,
+        durationMs: performance.now() - t0,
+        promptChars,
+        completionChars: tally.generatedChars,
+      },
+      tally.usage,
+    );
+    recordLlmCall(config.provider, metrics);
+    callLog?.debug({ ...metrics, finishReason: tally.finishReason }, 'llm call');
+    return { text: tally.text, metrics, finishReason: tally.finishReason };
+  }
+
+  return {
+    provider: config.provider,
+    model: config.model,
+    simulated: config.simulated,
+    chat,
+    chatJson: (options) => chatJsonWithReask(chat, options),
+    async ping() {
+      try {
+        await openai.models.list({ timeout: PING_TIMEOUT_MS, maxRetries: 0 });
+        return true;
+      } catch (err) {
+        log?.debug({ err: err instanceof Error ? err.message : String(err) }, 'llm ping failed');
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { Redis } from 'ioredis';
+import type { ServerNotice } from './contracts/events';
+import { Notice, type NoticeLevel } from './contracts/notices';
+import type { RedisKeys } from './keys';
+import { newId } from './runs';
+
+/** Notices kept per person (older ones drop off the end of the list). */
+export const MAX_NOTICES = 50;
+
+/** A person's notices: a capped list in Redis, each new one published to their connections. */
+export class NoticeStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async raise(
+    owner: string,
+    input: { level: NoticeLevel; text: string; appId?: string; runId?: string; source?: string },
+  ): Promise<Notice> {
+    const notice: Notice = { id: newId('ntc'), at: Date.now(), ...input };
+    const key = this.keys.userNotices(owner);
+    await this.redis
+      .multi()
+      .lpush(key, JSON.stringify(notice))
+      .ltrim(key, 0, MAX_NOTICES - 1)
+      .exec();
+    const message: ServerNotice = { type: 'notice', notice };
+    await this.redis.publish(this.keys.userChannel(owner), JSON.stringify(message));
+    return notice;
+  }
+
+  /** Newest first. */
+  async list(owner: string): Promise<Notice[]> {
+    const raw = await this.redis.lrange(this.keys.userNotices(owner), 0, -1);
+    return raw.flatMap((line) => {
+      const parsed = Notice.safeParse(JSON.parse(line));
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  async clear(owner: string): Promise<void> {
+    await this.redis.del(this.keys.userNotices(owner));
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * The bridge between an app (in a sandboxed iframe with an opaque origin) and the window
+ * that hosts it. Every message carries `hyperdesk: 1`; the host identifies the sending app
+ * by `event.source` (its iframe's window), never by anything the message says.
+ */
+
+export type NoticeLevelName = 'info' | 'success' | 'warning' | 'error';
+
+/** App → host. */
+export type AppMessage =
+  | { hyperdesk: 1; type: 'tool'; id: number; name: string; args: Record<string, unknown> }
+  | {
+      hyperdesk: 1;
+      type: 'error';
+      kind: 'error' | 'unhandledrejection' | 'tool' | 'console';
+      message: string;
+      stack?: string;
+    }
+  | { hyperdesk: 1; type: 'ready' }
+  | {
+      hyperdesk: 1;
+      type: 'ask';
+      id: number;
+      prompt: string;
+      schema?: Record<string, unknown>;
+      system?: string;
+    }
+  | { hyperdesk: 1; type: 'ask-cancel'; id: number }
+  | { hyperdesk: 1; type: 'context-get'; id: number; key: string }
+  | { hyperdesk: 1; type: 'context-set'; id: number; key: string; value: unknown }
+  | { hyperdesk: 1; type: 'context-subscribe'; key: string }
+  | { hyperdesk: 1; type: 'notify'; level: NoticeLevelName; text: string }
+  /** A desktop shortcut pressed while the app had the keyboard (the frame keeps its keys). */
+  | { hyperdesk: 1; type: 'shortcut'; name: ShortcutName; back: boolean };
+
+/** A failed request as the app sees it: the message, a stable code, and for a limit which one and when it resets. */
+export interface BridgeFailure {
+  ok: false;
+  error: string;
+  code?: string;
+  limit?: string;
+  resetsAt?: string | null;
+}
+
+/** Host → app. */
+export type HostMessage =
+  | { hyperdesk: 1; type: 'tool-result'; id: number; ok: true; result: unknown }
+  | { hyperdesk: 1; type: 'tool-result'; id: number; ok: false; error: string }
+  | { hyperdesk: 1; type: 'visibility'; hidden: boolean }
+  | { hyperdesk: 1; type: 'ask-token'; id: number; text: string }
+  | { hyperdesk: 1; type: 'ask-retry'; id: number; problem: string }
+  /** The answer to an ask or a context request. */
+  | { hyperdesk: 1; type: 'reply'; id: number; ok: true; result: unknown }
+  | ({ hyperdesk: 1; type: 'reply'; id: number } & BridgeFailure)
+  /** A subscribed context key's value (now, and on every change); present false once removed. */
+  | { hyperdesk: 1; type: 'context'; key: string; present: boolean; value: unknown };
+
+/** Ctrl/Cmd+K opens the command bar; Alt+` (Shift: backwards) switches windows. */
+export type ShortcutName = 'command-bar' | 'switch-windows';
+const SHORTCUTS: readonly ShortcutName[] = ['command-bar', 'switch-windows'];
+
+const NAME = /^[a-z][a-z0-9_]{1,47}$/;
+const LEVELS: readonly NoticeLevelName[] = ['info', 'success', 'warning', 'error'];
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Validates a message from an app; null when it is not a well-formed bridge message. */
+export function parseAppMessage(data: unknown): AppMessage | null {
+  if (!isObject(data)) return null;
+  const m = data;
+  if (m.hyperdesk !== 1) return null;
+  const id = typeof m.id === 'number' && Number.isSafeInteger(m.id) ? m.id : null;
+  const key = typeof m.key === 'string' ? m.key.slice(0, 200) : null;
+  switch (m.type) {
+    case 'tool':
+      if (id === null || typeof m.name !== 'string' || !NAME.test(m.name)) return null;
+      if (!isObject(m.args)) return null;
+      return { hyperdesk: 1, type: 'tool', id, name: m.name, args: m.args };
+    case 'error':
+      if (typeof m.message !== 'string') return null;
+      return {
+        hyperdesk: 1,
+        type: 'error',
+        kind: ['error', 'unhandledrejection', 'tool', 'console'].includes(String(m.kind))
+          ? (m.kind as 'error')
+          : 'error',
+        message: m.message.slice(0, 2000),
+        ...(typeof m.stack === 'string' ? { stack: m.stack.slice(0, 4000) } : {}),
+      };
+    case 'ready':
+      return { hyperdesk: 1, type: 'ready' };
+    case 'ask':
+      if (id === null || typeof m.prompt !== 'string') return null;
+      if (m.schema !== undefined && !isObject(m.schema)) return null;
+      if (m.system !== undefined && typeof m.system !== 'string') return null;
+      return {
+        hyperdesk: 1,
+        type: 'ask',
+        id,
+        prompt: m.prompt,
+        ...(isObject(m.schema) ? { schema: m.schema } : {}),
+        ...(typeof m.system === 'string' ? { system: m.system } : {}),
+      };
+    case 'ask-cancel':
+      return id === null ? null : { hyperdesk: 1, type: 'ask-cancel', id };
+    case 'context-get':
+      return id === null || key === null ? null : { hyperdesk: 1, type: 'context-get', id, key };
+    case 'context-set':
+      if (id === null || key === null || !('value' in m)) return null;
+      return { hyperdesk: 1, type: 'context-set', id, key, value: m.value };
+    case 'context-subscribe':
+      return key === null ? null : { hyperdesk: 1, type: 'context-subscribe', key };
+    case 'notify':
+      if (typeof m.text !== 'string') return null;
+      return {
+        hyperdesk: 1,
+        type: 'notify',
+        level: LEVELS.includes(m.level as NoticeLevelName) ? (m.level as NoticeLevelName) : 'info',
+        text: m.text.slice(0, 2000),
+      };
+    case 'shortcut':
+      if (!SHORTCUTS.includes(m.name as ShortcutName)) return null;
+      return {
+        hyperdesk: 1,
+        type: 'shortcut',
+        name: m.name as ShortcutName,
+        back: m.back === true,
+      };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,3 @@
+export * from './bridge';
+export * from './document';
+export * from './sdk-source';
