@@ -4,9 +4,22 @@ import { createServer } from 'node:net';
  * Ports are drawn below the kernel's ephemeral range (32768 and up on Linux): a port found
  * free there can still be taken a moment later as the local end of an outgoing connection
  * (every Redis client opens some), and then the service meant to listen on it cannot.
+ *
+ * Test files run in parallel forks, and a port found free is only released to whoever binds
+ * it later, so two forks probing at random could both be handed one port. Each fork
+ * therefore draws from its own slice of the range (by vitest's pool id), and within a fork
+ * a cursor walks the slice so no port is handed out twice.
  */
 const LOW = 20_000;
 const HIGH = 32_000;
+const SLICES = 12;
+const SLICE = Math.floor((HIGH - LOW) / SLICES);
+
+const poolId = Number(process.env.VITEST_POOL_ID ?? process.pid);
+const sliceStart = LOW + ((Number.isFinite(poolId) ? poolId : 0) % SLICES) * SLICE;
+// A random start: a fork that follows another in the same slice avoids ports the last one's
+// processes may still be releasing.
+let cursor = Math.floor(Math.random() * SLICE);
 
 function canListen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -16,15 +29,17 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-/** The first of `count` consecutive ports that can all be listened on now. */
+/** The first of `count` consecutive ports, never handed out before in this process, that can all be listened on now. */
 export async function freePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = LOW + Math.floor(Math.random() * (HIGH - LOW - count));
+  for (let tried = 0; tried < SLICE; tried += count) {
+    if (cursor + count > SLICE) cursor = 0;
+    const base = sliceStart + cursor;
+    cursor += count;
     let free = true;
     for (let i = 0; i < count && free; i++) free = await canListen(base + i);
     if (free) return base;
   }
-  throw new Error(`no ${count} consecutive free ports between ${LOW} and ${HIGH}`);
+  throw new Error(`no ${count} consecutive free ports in ${sliceStart}–${sliceStart + SLICE - 1}`);
 }
 
 export async function freePort(): Promise<number> {
