@@ -14,6 +14,8 @@ export const AppGeneratorEnv = BaseEnv.extend(LlmEnv.shape)
     GATEWAY_URL: z.string().url().default('http://127.0.0.1:4000'),
     /** How long an app may run in the check before its errors are collected. */
     APP_CHECK_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(300),
+    /** Apps the check renders at once in its Chromium; more checks wait for a turn. */
+    APP_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     /** Repairs after a failed check before the run fails. */
     APP_MAX_REPAIRS: z.coerce.number().int().min(0).max(10).default(2),
   });

@@ -22,6 +22,7 @@ runMain(async () => {
     chromiumPath: env.CHROMIUM_PATH,
     gatewayUrl: env.GATEWAY_URL,
     settleMs: env.APP_CHECK_SETTLE_MS,
+    concurrency: env.APP_CHECK_CONCURRENCY,
   });
   await startWorkerService({
     service: 'app-generator',

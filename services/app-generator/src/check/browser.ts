@@ -12,6 +12,10 @@ export interface BrowserCheckOptions {
   /** Origin of the gateway, where apps load /vendor/ libraries from. */
   gatewayUrl: string;
   settleMs: number;
+  /** Apps rendered at once; further checks wait for a turn. */
+  concurrency: number;
+  /** How long an app may take to load before that is its finding. */
+  loadTimeoutMs?: number;
 }
 
 /** One browser context and its page. */
@@ -28,6 +32,9 @@ interface Tab {
  *
  * Only the verdict is on the run's path to DONE: the context a check uses is opened ahead,
  * while the previous app settles, and the thumbnail is taken after the verdict.
+ *
+ * At most `concurrency` apps render at once: on a busy machine a burst of checks waits its
+ * turn rather than slowing every render in the one browser until loads time out.
  */
 export class BrowserChecker {
   private browser: Promise<Browser> | null = null;
@@ -35,8 +42,35 @@ export class BrowserChecker {
   private spare: Promise<Tab> | null = null;
   /** Thumbnails still being taken or kept: close() waits for them. */
   private readonly pending = new Set<Promise<void>>();
+  /** Checks rendering now, and the turns waited for. */
+  private rendering = 0;
+  private readonly waiting: (() => void)[] = [];
 
   constructor(private readonly options: BrowserCheckOptions) {}
+
+  /** Checks rendering an app at this moment (never more than `concurrency`). */
+  get inProgress(): number {
+    return this.rendering;
+  }
+
+  /** Checks waiting for a turn. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  private async turn(): Promise<() => void> {
+    while (this.rendering >= this.options.concurrency) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.rendering += 1;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.rendering -= 1;
+      this.waiting.shift()?.();
+    };
+  }
 
   private launch(): Promise<Browser> {
     if (!existsSync(this.options.chromiumPath)) {
@@ -109,6 +143,19 @@ export class BrowserChecker {
     tools: ToolInterface[],
     keepThumbnail: (jpeg: Buffer) => Promise<void>,
   ): Promise<BrowserCheckResult> {
+    const release = await this.turn();
+    try {
+      return await this.render(html, tools, keepThumbnail);
+    } finally {
+      release();
+    }
+  }
+
+  private async render(
+    html: string,
+    tools: ToolInterface[],
+    keepThumbnail: (jpeg: Buffer) => Promise<void>,
+  ): Promise<BrowserCheckResult> {
     const browser = await this.launch();
     const { context, page } = await this.take(browser);
     let handedOver = false;
@@ -119,10 +166,23 @@ export class BrowserChecker {
         if (msg.type() === 'error') errors.add(`Console error: ${msg.text()}`);
       });
       const appDocument = prepareAppDocument(html, this.options.gatewayUrl);
-      await page.setContent(harnessDocument(appDocument, tools, this.options.gatewayUrl), {
-        waitUntil: 'load',
-        timeout: 15_000,
-      });
+      const loadTimeoutMs = this.options.loadTimeoutMs ?? 15_000;
+      try {
+        await page.setContent(harnessDocument(appDocument, tools, this.options.gatewayUrl), {
+          waitUntil: 'load',
+          timeout: loadTimeoutMs,
+        });
+      } catch (err) {
+        if (!(err instanceof Error && err.name === 'TimeoutError')) throw err;
+        // Its own turn, so not a crowded browser: the app keeps its page from loading (a
+        // script that never returns). That is for the repair to fix, as any other finding.
+        return {
+          errors: [
+            `The app did not finish loading within ${loadTimeoutMs / 1000} s: a script at load may never return.`,
+            ...[...errors].map((e) => e.slice(0, 600)),
+          ],
+        };
+      }
       this.openAhead(browser); // while this app settles
       await page.waitForTimeout(this.options.settleMs);
       const report = (await page.evaluate('window.__report')) as { errors: string[] };
