@@ -110,6 +110,20 @@ describe('tools: written, tested in the sandbox, repaired, called', () => {
       '/api/tools/read_number/versions',
     );
     expect(versions.body.versions.map((v) => v.origin)).toEqual(['imported', 'repaired']);
+    // The caller is told: no run shows a repair made on the call path.
+    const notices = await api<{ level: string; source: string; text: string }[]>(
+      stack.baseUrl,
+      '/api/notices',
+    );
+    expect(notices.body).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        source: 'Tools',
+        text: expect.stringMatching(
+          /^Tool safe_div was repaired \(version 2\) .*ZeroDivisionError/,
+        ),
+      }),
+    );
   });
 
   it('does not send a call that fails on a full workspace to repair, and recovers once freed', async () => {
@@ -255,6 +269,20 @@ describe('tools: written, tested in the sandbox, repaired, called', () => {
       '/api/tools/safe_div/versions',
     );
     expect(versions.body.versions.map((v) => v.origin)).toEqual(['imported', 'repaired']);
+    // The caller is told: no run shows a repair made on the call path.
+    const notices = await api<{ level: string; source: string; text: string }[]>(
+      stack.baseUrl,
+      '/api/notices',
+    );
+    expect(notices.body).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        source: 'Tools',
+        text: expect.stringMatching(
+          /^Tool safe_div was repaired \(version 2\) .*ZeroDivisionError/,
+        ),
+      }),
+    );
 
     // Revert restores version 1 as a new version.
     const reverted = await api<{ version: number }>(stack.baseUrl, '/api/tools/safe_div/revert', {
@@ -282,6 +310,11 @@ describe('tools: written, tested in the sandbox, repaired, called', () => {
     expect(first.status).toBe(502);
     expect(first.body.error).toMatch(/RuntimeError: unlucky/);
     expect(first.body.repair).toMatch(/still fails/);
+    const warned = await api<{ level: string; text: string }[]>(stack.baseUrl, '/api/notices');
+    expect(warned.body[0]).toMatchObject({
+      level: 'warning',
+      text: expect.stringMatching(/^A call of tool stubborn failed and a repair did not help: /),
+    });
     const second = await api<{ repair: string }>(stack.baseUrl, '/api/mono/stubborn?x=13');
     expect(second.status).toBe(502);
     expect(second.body.repair).toMatch(/already sent to repair/);

@@ -95,12 +95,50 @@ export async function callMono(
     ok: false as const,
     reason: errorMessage(err),
   }));
-  if (!outcome.ok) return failed(name, first.failure.error, outcome.reason);
+  if (!outcome.ok) {
+    await tellCaller(
+      deps,
+      user,
+      name,
+      'warning',
+      `A call of tool ${name} failed and a repair did not help: ${outcome.reason}`,
+    );
+    return failed(name, first.failure.error, outcome.reason);
+  }
   const repaired = await deps.tools.get(name, outcome.version);
   if (!repaired) return failed(name, first.failure.error, 'The repaired version is missing.');
   const second = await runOnce(deps, user, repaired, args);
-  if (!second.failure) return { status: 200, body: second.result };
+  const repairedAs = `Tool ${name} was repaired (version ${repaired.version}) after a call failed`;
+  if (!second.failure) {
+    await tellCaller(deps, user, name, 'info', `${repairedAs}: ${first.failure.error}`);
+    return { status: 200, body: second.result };
+  }
+  await tellCaller(
+    deps,
+    user,
+    name,
+    'warning',
+    `${repairedAs}, but the call still fails: ${second.failure.error}`,
+  );
   return failed(name, second.failure.error, `Version ${repaired.version} fails too.`);
+}
+
+/**
+ * Tells the caller what a repair on the call path did (no run shows it): the notice appears
+ * on their desktop and in its list. A notice that cannot be stored does not fail the call.
+ */
+async function tellCaller(
+  deps: GatewayDeps,
+  user: string,
+  tool: string,
+  level: 'info' | 'warning',
+  text: string,
+): Promise<void> {
+  try {
+    await deps.notices.raise(user, { level, source: 'Tools', text: text.slice(0, 300) });
+  } catch (err) {
+    deps.logger.warn({ err: errorMessage(err), tool }, 'repair notice failed');
+  }
 }
 
 /**
