@@ -120,7 +120,7 @@ describe('tools: written, tested in the sandbox, repaired, called', () => {
         level: 'info',
         source: 'Tools',
         text: expect.stringMatching(
-          /^Tool safe_div was repaired \(version 2\) .*ZeroDivisionError/,
+          /^Tool read_number was repaired \(version 2\) .*invalid literal for int/,
         ),
       }),
     );
