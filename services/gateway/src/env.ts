@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { BaseEnv, LlmEnv, parseEnv } from '@hyperdesk/shared';
+import { BaseEnv, LlmEnv, Username, parseEnv } from '@hyperdesk/shared';
 import { z } from 'zod';
 
 const defaultWebDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -18,7 +18,7 @@ export const GatewayEnv = BaseEnv.extend(LlmEnv.shape).extend({
    * auto: local when the gateway listens on a loopback address and no first admin is set.
    */
   AUTH_MODE: z.enum(['auto', 'local', 'accounts']).default('auto'),
-  HYPERDESK_ADMIN_USER: z.string().optional(),
+  HYPERDESK_ADMIN_USER: Username.optional(),
   HYPERDESK_ADMIN_PASSWORD: z.string().optional(),
   /** Secure cookies: auto = when the request came over HTTPS (X-Forwarded-Proto behind a proxy). */
   COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 
+/** A person's name is also their workspace's; `default` is the one tool builds test in. */
 export const Username = z
   .string()
   .regex(
     /^[a-z][a-z0-9_.-]{1,31}$/,
     '2–32 chars: lowercase letters, digits, _ . -, starting with a letter',
-  );
+  )
+  .refine((name) => name !== 'default', '"default" is reserved: tool builds run their tests there');
 
 export const Role = z.enum(['admin', 'member']);
 export type Role = z.infer<typeof Role>;
