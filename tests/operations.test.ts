@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser } from './support/browser';
 import { freePort } from './support/ports';
 import { Session } from './support/session';
 import { startStack, type Stack } from './support/stack';
@@ -270,6 +271,40 @@ describe('operations: /metrics, Bull Board, run ids in logs', () => {
       headers: { authorization: `Bearer ${METRICS_TOKEN}` },
     });
     expect(byToken.status).toBe(401);
+  });
+
+  it('renders the Bull Board in a browser under its CSP, asking nothing of other hosts', async () => {
+    const page = await fetch(`${stack.baseUrl}/admin/queues`, { headers: admin.headers() });
+    const csp = page.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("font-src 'self'");
+
+    const browser = await launchBrowser();
+    try {
+      const context = await browser.newContext({ extraHTTPHeaders: admin.headers() });
+      const tab = await context.newPage();
+      const outside: Promise<string>[] = [];
+      const errors: string[] = [];
+      // A request to another host must be stopped by the CSP in the browser, never sent.
+      tab.on('request', (request) => {
+        if (request.url().startsWith(stack.baseUrl)) return;
+        outside.push(
+          request
+            .response()
+            .then(() => `${request.url()}: ${request.failure()?.errorText ?? 'sent'}`),
+        );
+      });
+      tab.on('pageerror', (error) => errors.push(error.message));
+      await tab.goto(`${stack.baseUrl}/admin/queues`);
+      // The board's own script renders the queue list (from its API, through the CSP).
+      await tab.getByText('planner', { exact: false }).first().waitFor({ timeout: 15_000 });
+      expect(errors).toEqual([]);
+      for (const outcome of await Promise.all(outside)) {
+        expect(outcome).toMatch(/: (csp|net::ERR_BLOCKED_BY_CSP)$/);
+      }
+    } finally {
+      await browser.close();
+    }
   });
 
   it('logs the same runId from every service that worked on the run', () => {

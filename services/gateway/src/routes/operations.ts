@@ -10,6 +10,24 @@ import type { GatewayDeps } from '../deps';
 export const BOARD_PATH = '/admin/queues';
 
 /**
+ * The board shows job data, which holds people's prompts: its page may load only its own
+ * scripts and styles. That also keeps it from fetching the web fonts its page links from
+ * Google, so an admin's browser tells nobody outside when the board is open.
+ */
+const BOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/**
  * Operations: `GET /metrics` (Prometheus text) for admins or the bearer METRICS_TOKEN, and
  * the Bull Board at /admin/queues for admins (read-only: runs move on through their state
  * machine, not by hand). Both sit outside /api, so they check the caller themselves.
@@ -40,6 +58,7 @@ export async function operationsRoutes(
     scope.addHook('onRequest', async (request, reply) => {
       const refused = await refuseUnlessAdmin(request, reply, deps, mode);
       if (refused) return refused;
+      reply.header('content-security-policy', BOARD_CSP);
     });
     await scope.register(board.registerPlugin(), { prefix: BOARD_PATH });
   });
