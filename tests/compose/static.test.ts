@@ -478,9 +478,9 @@ describe('kubernetes manifests (infra/k8s)', () => {
   const configMaps = new Map(
     manifests.filter((m) => m.kind === 'ConfigMap').map((m) => [m.metadata.name, m.data ?? {}]),
   );
-  const secretKeys = new Set(
-    Object.keys(manifests.find((m) => m.kind === 'Secret')?.stringData ?? {}),
-  );
+  const secretExample: Record<string, string> =
+    manifests.find((m) => m.kind === 'Secret')?.stringData ?? {};
+  const secretKeys = new Set(Object.keys(secretExample));
   const deployments = manifests.filter((m) => m.kind === 'Deployment');
 
   it('every resource kustomization.yaml lists exists and parses', () => {
@@ -514,9 +514,10 @@ describe('kubernetes manifests (infra/k8s)', () => {
         for (const variable of container.env ?? []) {
           const key = variable.valueFrom?.secretKeyRef?.key;
           if (key) expect(secretKeys.has(key), `${name}: secret key ${key}`).toBe(true);
+          // A secret's value as the example gives it (an empty one as some value).
           values[variable.name] =
             (variable as { value?: string }).value ??
-            (key === 'REDIS_URL' ? 'redis://r:6379' : 'x');
+            (key && secretExample[key] ? secretExample[key] : 'x');
         }
         for (const key of Object.keys(values)) {
           expect(accepted.has(key), `${name} sets ${key}, which it does not read`).toBe(true);
