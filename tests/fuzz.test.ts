@@ -639,11 +639,27 @@ describe('fuzzing every API body, query and WebSocket message', () => {
       ['PATCH', '/api/desktop', { text: '{}', type: 'application/json' }],
       ['OPTIONS', '/api/runs', null],
     ];
-    for (const [method, url, b] of cases)
-      judge('bob', `${method} ${url.slice(0, 80)}`, await send(bob, method, url, b));
+    for (const [method, url, b] of cases) {
+      const reply = await send(bob, method, url, b).catch((err: unknown) => {
+        // Over the body limit the gateway answers 413 without reading the rest, and may close
+        // the connection while the client is still writing: the client then sees the close,
+        // not the answer. Refusing that way is fine; what follows checks the gateway is up.
+        if ((b?.text?.length ?? 0) > BODY_LIMIT && closedWhileSending(err)) return null;
+        throw err;
+      });
+      if (reply) judge('bob', `${method} ${url.slice(0, 80)}`, reply);
+    }
     await stillHealthy();
   });
 });
+
+/** The gateway's request body limit (bytes). */
+const BODY_LIMIT = 1024 * 1024;
+
+function closedWhileSending(err: unknown): boolean {
+  const code = (err as { cause?: { code?: string } }).cause?.code;
+  return code === 'EPIPE' || code === 'ECONNRESET' || code === 'UND_ERR_SOCKET';
+}
 
 function openAs(who: Session, url: string): Promise<WebSocket> {
   return new Promise((resolve, reject) => {

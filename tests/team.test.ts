@@ -93,6 +93,9 @@ describe('a team server: accounts, isolation, limits, audit', () => {
       ['POST', '/api/runs', { prompt: 'make it blue', appId }],
       ['GET', `/api/content/${contentId}`],
     ];
+    // The thumbnail is saved just after DONE (the check takes it after its verdict).
+    const thumbnail = `/api/apps/${appId}/versions/1/thumbnail`;
+    await expect.poll(async () => (await alice.call(thumbnail)).status).toBe(200);
     for (const [method, route, body] of forbidden) {
       const reply = await bob.call(route, { method, ...(body === undefined ? {} : { body }) });
       expect(`${method} ${route} → ${reply.status}`).toBe(`${method} ${route} → 404`);
