@@ -42,7 +42,7 @@ export class BrowserChecker {
   private spare: Promise<Tab> | null = null;
   /** Thumbnails still being taken or kept: close() waits for them. */
   private readonly pending = new Set<Promise<void>>();
-  /** Checks rendering now, and the turns waited for. */
+  /** Checks rendering now, and the checks waiting for a turn. */
   private rendering = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -63,10 +63,7 @@ export class BrowserChecker {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
     }
     this.rendering += 1;
-    let released = false;
     return () => {
-      if (released) return;
-      released = true;
       this.rendering -= 1;
       this.waiting.shift()?.();
     };
