@@ -37,6 +37,21 @@ describe('tools: written, tested in the sandbox, repaired, called', () => {
     await stack?.stop();
   });
 
+  /** A repair on the /api/mono path that worked reached the caller as an info notice. */
+  async function expectRepairNotice(text: RegExp): Promise<void> {
+    const notices = await api<{ level: string; source: string; text: string }[]>(
+      stack.baseUrl,
+      '/api/notices',
+    );
+    expect(notices.body).toContainEqual(
+      expect.objectContaining({
+        level: 'info',
+        source: 'Tools',
+        text: expect.stringMatching(text),
+      }),
+    );
+  }
+
   it('runs a tool_only request: writes the tool, repairs it from the real error, runs it', async () => {
     const { body } = await api<{ runId: string }>(stack.baseUrl, '/api/runs', {
       body: { prompt: 'tools:count-words in my sentence' },
@@ -111,18 +126,8 @@ describe('tools: written, tested in the sandbox, repaired, called', () => {
     );
     expect(versions.body.versions.map((v) => v.origin)).toEqual(['imported', 'repaired']);
     // The caller is told: no run shows a repair made on the call path.
-    const notices = await api<{ level: string; source: string; text: string }[]>(
-      stack.baseUrl,
-      '/api/notices',
-    );
-    expect(notices.body).toContainEqual(
-      expect.objectContaining({
-        level: 'info',
-        source: 'Tools',
-        text: expect.stringMatching(
-          /^Tool read_number was repaired \(version 2\) .*invalid literal for int/,
-        ),
-      }),
+    await expectRepairNotice(
+      /^Tool read_number was repaired \(version 2\) .*invalid literal for int/,
     );
   });
 
@@ -270,19 +275,7 @@ describe('tools: written, tested in the sandbox, repaired, called', () => {
     );
     expect(versions.body.versions.map((v) => v.origin)).toEqual(['imported', 'repaired']);
     // The caller is told: no run shows a repair made on the call path.
-    const notices = await api<{ level: string; source: string; text: string }[]>(
-      stack.baseUrl,
-      '/api/notices',
-    );
-    expect(notices.body).toContainEqual(
-      expect.objectContaining({
-        level: 'info',
-        source: 'Tools',
-        text: expect.stringMatching(
-          /^Tool safe_div was repaired \(version 2\) .*ZeroDivisionError/,
-        ),
-      }),
-    );
+    await expectRepairNotice(/^Tool safe_div was repaired \(version 2\) .*ZeroDivisionError/);
 
     // Revert restores version 1 as a new version.
     const reverted = await api<{ version: number }>(stack.baseUrl, '/api/tools/safe_div/revert', {
