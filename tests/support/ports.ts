@@ -10,8 +10,10 @@ import { createServer } from 'node:net';
  * therefore draws from its own slice of the range (by vitest's pool id), and within a fork
  * a cursor walks the slice so no port is handed out twice.
  */
-const LOW = 20_000;
-const HIGH = 32_000;
+// TEST_PORT_LOW / TEST_PORT_HIGH move the whole range, so two suites can run side by side on
+// one machine (two checkouts, say) without drawing from the same slices.
+const LOW = Number(process.env.TEST_PORT_LOW ?? 20_000);
+const HIGH = Number(process.env.TEST_PORT_HIGH ?? 32_000);
 const SLICES = 12;
 const SLICE = Math.floor((HIGH - LOW) / SLICES);
 
