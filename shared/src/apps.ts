@@ -8,6 +8,8 @@ const StoredVersion = z.object({
   title: z.string(),
   runId: z.string().nullable(),
   createdAt: z.number(),
+  /** Tool name → the version this app version was checked with (its calls run those). */
+  toolVersions: z.record(z.string(), z.number()).optional(),
 });
 
 // Saves a new version unless this run already saved one (at-least-once delivery must not
@@ -34,6 +36,8 @@ export interface SaveVersionInput {
   prompt: string;
   tools: string[];
   html: string;
+  /** The tool versions it was checked with, when it is a copy of a checked version. */
+  toolVersions?: Record<string, number>;
 }
 
 /** Apps and every version of their HTML. */
@@ -55,6 +59,7 @@ export class AppStore {
       title: input.title,
       runId: input.runId,
       createdAt: now,
+      ...(input.toolVersions ? { toolVersions: input.toolVersions } : {}),
     });
     return (await this.redis.eval(
       SAVE_VERSION,
@@ -90,7 +95,34 @@ export class AppStore {
       prompt: meta.prompt,
       tools: meta.tools,
       html: old.html,
+      ...(old.toolVersions ? { toolVersions: old.toolVersions } : {}),
     });
+  }
+
+  /**
+   * Records the tool versions a version passed its check with; the app's tool calls run
+   * those versions (`checkedTools`).
+   */
+  async recordCheckedTools(
+    id: string,
+    version: number,
+    toolVersions: Record<string, number>,
+  ): Promise<void> {
+    const key = this.keys.appVersions(id);
+    const raw = await this.redis.hget(key, String(version));
+    if (!raw) return;
+    const stored = StoredVersion.parse(JSON.parse(raw));
+    await this.redis.hset(key, String(version), JSON.stringify({ ...stored, toolVersions }));
+  }
+
+  /** The tool versions the app's current version was checked with (empty before its check). */
+  async checkedTools(id: string): Promise<Record<string, number>> {
+    const meta = await this.meta(id);
+    const raw = meta
+      ? await this.redis.hget(this.keys.appVersions(id), String(meta.version))
+      : null;
+    if (!raw) return {};
+    return StoredVersion.parse(JSON.parse(raw)).toolVersions ?? {};
   }
 
   /** Removes an app and every version of it. */

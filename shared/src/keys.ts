@@ -56,6 +56,12 @@ export function redisKeys(prefix: string) {
     toolVersions: (name: string) => `${prefix}:tool:${name}:versions`,
     /** Hash: build id → version it registered (makes registration idempotent). */
     toolBuilds: (name: string) => `${prefix}:tool:${name}:builds`,
+    /** Set of the versions an admin granted network access (a grant is for one version). */
+    toolNetworkGrants: (name: string) => `${prefix}:tool:${name}:network`,
+    /** Hash: tool name → the version this person runs (their pin: accepted, written or first used). */
+    userToolPins: (owner: string) => `${prefix}:user:${owner}:tool-pins`,
+    /** Stream: who called which tool version, with which grant (capped; the audit of calls). */
+    toolCalls: `${prefix}:audit:tool-calls`,
     /** Recent executions and repairs of a tool (capped list of JSON). */
     toolActivity: (name: string) => `${prefix}:tool:${name}:activity`,
     /** Marks a (tool version, error) pair already sent to repair, so it never loops. */

@@ -39,7 +39,10 @@ export async function checkApp(run: RunRecord, job: Job, deps: CheckDeps): Promi
     }
   });
   const errors = [...found, ...rendered.errors];
-  if (errors.length === 0) return { state: 'DONE' };
+  if (errors.length === 0) {
+    await recordCheckedTools(deps, run.owner, app.id, app.version, app.tools);
+    return { state: 'DONE' };
+  }
   const repairsDone = (job.data as { attempt: number }).attempt;
   if (repairsDone >= deps.maxRepairs) {
     return {
@@ -51,4 +54,22 @@ export async function checkApp(run: RunRecord, job: Job, deps: CheckDeps): Promi
     };
   }
   return { state: 'REPAIRING_APP', patch: { checkErrors: JSON.stringify(errors) } };
+}
+
+/**
+ * Pins the version that passed its check to the tool versions its owner runs now: the app's
+ * calls keep running those until the owner accepts (or writes) newer ones.
+ */
+async function recordCheckedTools(
+  deps: CheckDeps,
+  owner: string,
+  appId: string,
+  version: number,
+  names: string[],
+): Promise<void> {
+  const found = await Promise.all(names.map((name) => deps.tools.forUser(name, owner)));
+  const checked = Object.fromEntries(
+    found.filter((t) => t !== null).map((t) => [t.name, t.version] as const),
+  );
+  await deps.apps.recordCheckedTools(appId, version, checked);
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 
 /**
  * The interfaces of the tools the app may call: those the planner fixed for this run, plus
- * the library's current interfaces of the tools the run names and the app already uses.
+ * the interfaces of the versions the run's owner runs of the tools the run names and the app
+ * already uses.
  */
 export async function toolInterfaces(
   run: RunRecord,
@@ -18,6 +19,6 @@ export async function toolInterfaces(
   const missing = [...new Set([...named, ...appTools])].filter(
     (name) => !planned.some((t) => t.name === name),
   );
-  const found = await Promise.all(missing.map((name) => tools.get(name)));
+  const found = await Promise.all(missing.map((name) => tools.forUser(name, run.owner)));
   return [...planned, ...found.filter((t): t is NonNullable<typeof t> => t !== null)];
 }

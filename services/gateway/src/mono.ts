@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   BadRequestError,
+  HyperdeskError,
   NotFoundError,
   advance,
   callTool,
@@ -39,6 +40,34 @@ export function coerceQuery(
   );
 }
 
+/**
+ * The version a call runs. A person's call runs the version they run (`ToolStore.forUser`).
+ * An app's call (`appId`, sent by the desktop) runs the version the app's current version
+ * was checked with, unless its owner has since accepted or written a newer one (a repair of
+ * their own failed call included); a tool the app was not granted is refused.
+ */
+export async function toolForCall(
+  deps: GatewayDeps,
+  user: string,
+  name: string,
+  appId?: string,
+): Promise<ToolVersion | null> {
+  if (appId === undefined) return deps.tools.forUser(name, user);
+  const app = await deps.apps.meta(appId);
+  if (!app || app.owner !== user) throw new NotFoundError(`App ${appId}`);
+  if (!app.tools.includes(name)) {
+    throw new HyperdeskError('TOOL_NOT_GRANTED', `This app may not use the tool ${name}.`, 403);
+  }
+  const [checked, pinned] = await Promise.all([
+    deps.apps.checkedTools(appId).then((versions) => versions[name]),
+    deps.tools.pinOf(name, user),
+  ]);
+  if (checked !== undefined && (pinned === null || checked >= pinned)) {
+    return deps.tools.get(name, checked);
+  }
+  return deps.tools.forUser(name, user);
+}
+
 export interface MonoResult {
   status: number;
   body: unknown;
@@ -47,9 +76,10 @@ export interface MonoResult {
 }
 
 /**
- * One call of a tool through /api/mono: validate the args, run the current version in the
- * sandbox, and on failure repair once (a (version, error) pair is never sent to repair twice,
- * so a failure that repeats cannot loop) and retry with the repaired version.
+ * One call of a tool through /api/mono: validate the args, run the version resolved by
+ * `toolForCall` in the sandbox, and on failure repair once (a (version, error) pair is never
+ * sent to repair twice, so a failure that repeats cannot loop) and retry with the repaired
+ * version, which is the caller's own from then on.
  */
 export async function callMono(
   deps: GatewayDeps,
@@ -57,13 +87,14 @@ export async function callMono(
   name: string,
   tool: ToolVersion | null,
   args: Record<string, unknown>,
+  appId?: string,
 ): Promise<MonoResult> {
   if (!tool) return answerUnknown(deps, user, name, args);
   const argErrors = schemaErrors(tool.args, args, `The args schema of ${name}`);
   if (argErrors)
     throw new BadRequestError(`Invalid args for ${name}: ${argErrors}`, 'INVALID_ARGS');
 
-  const first = await runOnce(deps, user, tool, args);
+  const first = await runOnce(deps, user, tool, args, appId);
   if (!first.failure) return { status: 200, body: first.result };
   if (first.failure.workspaceFull) {
     return failed(name, first.failure.error, 'Not sent to repair: delete files in the workspace.');
@@ -107,7 +138,7 @@ export async function callMono(
   }
   const repaired = await deps.tools.get(name, outcome.version);
   if (!repaired) return failed(name, first.failure.error, 'The repaired version is missing.');
-  const second = await runOnce(deps, user, repaired, args);
+  const second = await runOnce(deps, user, repaired, args, appId);
   const repairedAs = `Tool ${name} was repaired (version ${repaired.version}) after a call failed`;
   if (!second.failure) {
     await tellCaller(deps, user, name, 'info', `${repairedAs}: ${first.failure.error}`);
@@ -174,21 +205,35 @@ async function answerUnknown(
   return { status: 200, body: content.body, type: content.type };
 }
 
-/** Each person's tools run against that person's own workspace directory. */
+/**
+ * Each person's tools run against that person's own workspace directory. Every execution is
+ * recorded in the tool's activity and in the audit of calls.
+ */
 async function runOnce(
   deps: GatewayDeps,
   user: string,
   tool: ToolVersion,
   args: Record<string, unknown>,
+  appId?: string,
 ) {
   const { execution, failure } = await callTool(deps.runner, tool, args, { workspace: user });
-  await deps.tools.recordActivity(tool.name, {
-    kind: 'execution',
-    version: tool.version,
-    ok: !failure,
-    durationMs: execution.durationMs,
-    ...(failure ? { error: failure.error } : {}),
-  });
+  await Promise.all([
+    deps.tools.recordActivity(tool.name, {
+      kind: 'execution',
+      version: tool.version,
+      ok: !failure,
+      durationMs: execution.durationMs,
+      ...(failure ? { error: failure.error } : {}),
+    }),
+    deps.tools.recordCall({
+      user,
+      tool: tool.name,
+      version: tool.version,
+      network: tool.capabilities.includes('network'),
+      ok: !failure,
+      ...(appId ? { appId } : {}),
+    }),
+  ]);
   return { result: execution.result, failure };
 }
 

@@ -34,9 +34,9 @@ export async function diagnose(run: RunRecord, deps: DiagnoseDeps): Promise<Next
   const app = run.appId ? await deps.apps.get(run.appId) : null;
   if (!app) throw new HyperdeskError('NO_APP', 'There is no app to diagnose.', 404);
   const errors = JSON.parse(run.errors ?? '[]') as string[];
-  const tools = (await Promise.all(app.tools.map((name) => deps.tools.get(name)))).filter(
-    (t) => t !== null,
-  );
+  const tools = (
+    await Promise.all(app.tools.map((name) => deps.tools.forUser(name, run.owner)))
+  ).filter((t) => t !== null);
   const reply = await chatJsonForRun(deps.llm, deps.runs, run.id, {
     stage: 'diagnose',
     schema: DiagnoseReply,

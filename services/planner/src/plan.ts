@@ -60,7 +60,7 @@ export async function planTools(run: RunRecord, deps: PlanDeps): Promise<Next> {
 
   const interfaces = new Map<string, ToolInterface>();
   for (const name of plan.use) {
-    const tool = await deps.tools.get(name);
+    const tool = await deps.tools.forUser(name, run.owner);
     if (tool) interfaces.set(name, pickInterface(tool));
   }
   const builds: { iface: ToolInterface; reason?: string }[] = [];
@@ -69,7 +69,7 @@ export async function planTools(run: RunRecord, deps: PlanDeps): Promise<Next> {
     builds.push({ iface });
   }
   for (const change of plan.change) {
-    const tool = await deps.tools.get(change.name);
+    const tool = await deps.tools.forUser(change.name, run.owner);
     if (!tool) continue;
     interfaces.set(tool.name, pickInterface(tool));
     builds.push({ iface: pickInterface(tool), reason: change.reason });

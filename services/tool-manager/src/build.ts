@@ -53,7 +53,8 @@ export async function buildTool(job: ToolBuildJob, deps: BuildDeps): Promise<Too
   };
   let attempt = 0;
   try {
-    const current = job.reason ? await deps.tools.get(tool.name) : null;
+    // A change starts from the version its author runs, never from someone else's newer one.
+    const current = job.reason ? await deps.tools.forUser(tool.name, job.author) : null;
     let code = job.code;
     if (!code) {
       await emit({ status: 'writing', attempt });
@@ -72,7 +73,7 @@ export async function buildTool(job: ToolBuildJob, deps: BuildDeps): Promise<Too
           ...tool,
           code,
           author: job.author,
-          capabilities: current?.capabilities ?? [],
+          capabilities: [],
           origin: attempt > 0 ? 'repaired' : job.code ? 'imported' : 'written',
           ...(job.reason ? { note: job.reason } : {}),
         });

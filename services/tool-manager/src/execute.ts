@@ -24,7 +24,8 @@ export async function executePlannedCall(
       422,
     );
   }
-  const tool = await deps.tools.get(call.data.tool);
+  // The version the run's owner runs, as their /api/mono calls do.
+  const tool = await deps.tools.forUser(call.data.tool, run.owner);
   if (!tool) {
     throw new HyperdeskError(
       'TOOL_NOT_FOUND',
@@ -36,14 +37,24 @@ export async function executePlannedCall(
   const { execution, failure } = await callTool(deps.runner, tool, call.data.args, {
     workspace: run.owner,
   });
-  await deps.tools.recordActivity(tool.name, {
-    kind: 'execution',
-    runId: run.id,
-    version: tool.version,
-    ok: !failure,
-    durationMs: execution.durationMs,
-    ...(failure ? { error: failure.error } : {}),
-  });
+  await Promise.all([
+    deps.tools.recordActivity(tool.name, {
+      kind: 'execution',
+      runId: run.id,
+      version: tool.version,
+      ok: !failure,
+      durationMs: execution.durationMs,
+      ...(failure ? { error: failure.error } : {}),
+    }),
+    deps.tools.recordCall({
+      user: run.owner,
+      tool: tool.name,
+      version: tool.version,
+      network: tool.capabilities.includes('network'),
+      ok: !failure,
+      runId: run.id,
+    }),
+  ]);
   if (failure) {
     throw new HyperdeskError('TOOL_FAILED', `Tool ${tool.name} failed: ${failure.error}`, 502);
   }

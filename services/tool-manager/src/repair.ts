@@ -6,30 +6,34 @@ import { testTool } from './test-tool';
 /**
  * `tool.repair`: one repair attempt after a failed call on the /api/mono path. The new
  * version must pass the tool's examples and the call that failed (in its caller's workspace)
- * before it is registered.
+ * before it is registered, as the caller's own version.
  */
 export async function repairAfterCall(
   job: ToolRepairJob,
   deps: BuildDeps,
 ): Promise<ToolBuildOutcome> {
-  const current = await deps.tools.get(job.name);
+  // The version that failed, which the caller runs: never someone else's newer one, which
+  // the caller has not accepted. The repair is the caller's, and becomes the version they run.
+  const current = await deps.tools.get(job.name, job.version);
   if (!current)
     return {
       ok: false,
       name: job.name,
-      reason: `Tool ${job.name} is not in the library.`,
+      reason: `Version ${job.version} of tool ${job.name} is not in the library.`,
       attempts: 0,
     };
-  if (current.version !== job.version) {
-    // Someone else changed the tool since the failing call: try the newer version first.
-    return { ok: true, name: job.name, version: current.version, attempts: 0 };
-  }
   const failure = { args: job.args, error: job.error, stderr: job.stderr };
   const code = await repairCode(deps, undefined, current, current.code, failure);
   // The examples in the build workspace, the failed call in the workspace it failed in.
-  const stillFailing = await testTool(deps.runner, { ...current, code }, [job.args], {
-    casesWorkspace: job.author,
-  });
+  // New code has no network grant: it is tested without network, as it will run.
+  const stillFailing = await testTool(
+    deps.runner,
+    { ...current, code, capabilities: [] },
+    [job.args],
+    {
+      casesWorkspace: job.author,
+    },
+  );
   await deps.tools.recordActivity(job.name, {
     kind: 'repair',
     fromVersion: current.version,

@@ -45,11 +45,41 @@ export type ToolVersion = z.infer<typeof ToolVersion>;
 export const ToolSummary = z.object({
   name: z.string(),
   description: z.string(),
+  /** The newest version. */
   version: z.number(),
   versions: z.number(),
   updatedAt: z.number(),
+  /** Who wrote the newest version. */
+  author: z.string().optional(),
+  /** The version the asking person runs (null: they have not used the tool yet). */
+  using: z.number().nullable().optional(),
 });
 export type ToolSummary = z.infer<typeof ToolSummary>;
+
+/** `POST /api/tools/:name/accept`: run this version from now on (the newest by default). */
+export const AcceptToolBody = z.object({ version: z.number().int().positive().optional() });
+export type AcceptToolBody = z.infer<typeof AcceptToolBody>;
+
+/** `POST /api/tools/:name/grant`: network for one version (the newest by default). */
+export const GrantToolBody = z.object({
+  network: z.boolean(),
+  version: z.number().int().positive().optional(),
+});
+export type GrantToolBody = z.infer<typeof GrantToolBody>;
+
+/** One tool call in the audit of calls: who ran which version, with which grant. */
+export const ToolCallEntry = z.object({
+  at: z.number(),
+  user: z.string(),
+  tool: z.string(),
+  version: z.number(),
+  network: z.boolean(),
+  ok: z.boolean(),
+  /** The app that made the call, or the run (tool_only), when not a direct call. */
+  appId: z.string().optional(),
+  runId: z.string().optional(),
+});
+export type ToolCallEntry = z.infer<typeof ToolCallEntry>;
 
 /** `POST /api/tools`: a hand-written or imported tool. */
 export const CreateToolBody = ToolInterface.extend({

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
   CreateUserBody,
+  GrantToolBody,
   ResetPasswordBody,
   ToolName,
   NotFoundError,
@@ -12,7 +13,6 @@ import type { GatewayDeps } from '../deps';
 import { parseInput } from '../errors';
 
 const NameParams = z.object({ name: Username });
-const GrantBody = z.object({ network: z.boolean() });
 
 /** Admin-only: users, tool grants and the audit log. */
 export function adminRoutes(app: FastifyInstance, deps: GatewayDeps): void {
@@ -49,18 +49,31 @@ export function adminRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     return { entries: await deps.users.auditLog() };
   });
 
-  // Network access for a tool is granted by an admin, never by the model or a member.
+  // Who ran which tool version, with or without a network grant (newest first).
+  app.get('/api/admin/tool-calls', async (request) => {
+    requireAdmin(request);
+    return { calls: await deps.tools.calls() };
+  });
+
+  // Network access is granted by an admin, never by the model or a member, and to one
+  // version (the newest by default): a new version runs without network until granted again.
   app.post('/api/tools/:name/grant', async (request) => {
     requireAdmin(request);
     const { name } = parseInput(z.object({ name: ToolName }), request.params, 'tool name');
-    const { network } = parseInput(GrantBody, request.body, 'grant');
-    if (!(await deps.tools.get(name))) throw new NotFoundError(`Tool ${name}`);
-    await deps.tools.setNetworkGrant(name, network);
+    const body = parseInput(GrantToolBody, request.body, 'grant');
+    const tool = await deps.tools.get(name, body.version);
+    if (!tool) {
+      throw new NotFoundError(
+        body.version ? `Version ${body.version} of tool ${name}` : `Tool ${name}`,
+      );
+    }
+    await deps.tools.setNetworkGrant(name, tool.version, body.network);
     await deps.users.audit(
       request.user.name,
-      network ? 'tool.grant_network' : 'tool.revoke_network',
+      body.network ? 'tool.grant_network' : 'tool.revoke_network',
       name,
+      `version ${tool.version} by ${tool.author}`,
     );
-    return { name, network };
+    return { name, version: tool.version, network: body.network };
   });
 }

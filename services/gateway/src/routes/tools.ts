@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
+  AcceptToolBody,
   CreateToolBody,
   HyperdeskError,
   NotFoundError,
@@ -16,13 +17,38 @@ import { parseInput } from '../errors';
 const NameParams = z.object({ name: ToolName });
 
 export function toolRoutes(app: FastifyInstance, deps: GatewayDeps): void {
-  app.get('/api/tools', async () => ({ tools: await deps.tools.list() }));
+  app.get('/api/tools', async (request) => ({
+    tools: await deps.tools.list(request.user.name),
+  }));
 
+  // The newest version, and which one the asking person runs (`using`, null before first use).
   app.get('/api/tools/:name', async (request) => {
     const { name } = parseInput(NameParams, request.params, 'tool name');
     const tool = await deps.tools.get(name);
     if (!tool) throw new NotFoundError(`Tool ${name}`);
-    return { ...tool, activity: await deps.tools.activity(name) };
+    return {
+      ...tool,
+      using: await deps.tools.pinOf(name, request.user.name),
+      activity: await deps.tools.activity(name),
+    };
+  });
+
+  // The person runs this version (the newest by default) from now on: how a newer version
+  // written by someone else reaches their calls and their apps' calls.
+  app.post('/api/tools/:name/accept', async (request) => {
+    const { name } = parseInput(NameParams, request.params, 'tool name');
+    const { version } = parseInput(AcceptToolBody, request.body ?? {}, 'accept request');
+    const accepted = await deps.tools.accept(name, request.user.name, version);
+    if (!accepted) {
+      throw new NotFoundError(version ? `Version ${version} of tool ${name}` : `Tool ${name}`);
+    }
+    await deps.users.audit(
+      request.user.name,
+      'tool.accept',
+      name,
+      `version ${accepted.version} by ${accepted.author}`,
+    );
+    return { name, using: accepted.version };
   });
 
   app.get('/api/tools/:name/versions', async (request) => {
