@@ -113,12 +113,20 @@ export function getApp(appId: string): Promise<AppView> {
 
 /**
  * Runs a tool for an app (the desktop calls the gateway itself, so app code never holds
- * the person's credentials). Resolves to the tool's JSON or rejects with the error text.
+ * the person's credentials). The app's id makes the call run the tool versions the app was
+ * checked with. Resolves to the tool's JSON or rejects with the error text.
  */
-export async function callTool(name: string, args: Record<string, unknown>): Promise<unknown> {
+export async function callTool(
+  name: string,
+  args: Record<string, unknown>,
+  appId: string | null = null,
+): Promise<unknown> {
   const res = await fetch(`/api/mono/${encodeURIComponent(name)}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(appId ? { 'x-hyperdesk-app': appId } : {}),
+    },
     body: JSON.stringify(args),
   });
   const body: unknown = await res.json().catch(() => null);

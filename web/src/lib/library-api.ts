@@ -172,7 +172,10 @@ function readActivity(entry: unknown): ToolActivity {
 }
 
 export interface ToolDetail {
+  /** The newest version. */
   tool: ToolVersion;
+  /** The version the person runs; null before their first use (which runs the newest). */
+  using: number | null;
   activity: ToolActivity[];
 }
 
@@ -181,8 +184,18 @@ export function getTool(name: string): Promise<ToolDetail> {
     `/api/tools/${id(name)}`,
     reader((r) => ({
       tool: parse(ToolVersion, r),
+      using: typeof r.using === 'number' ? r.using : null,
       activity: Array.isArray(r.activity) ? r.activity.map(readActivity) : [],
     })),
+  );
+}
+
+/** The person runs this version of the tool (the newest by default) from now on. */
+export function acceptTool(name: string, version?: number): Promise<number> {
+  return request(
+    `/api/tools/${id(name)}/accept`,
+    reader((r) => num(r.using)),
+    json(version === undefined ? {} : { version }),
   );
 }
 
