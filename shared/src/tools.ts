@@ -114,6 +114,25 @@ export class ToolStore {
     else await this.redis.srem(key, String(version));
   }
 
+  /**
+   * Grants stored by earlier releases belonged to a tool's name: each becomes a grant of the
+   * version that was newest when it was made, the one the admin saw. Idempotent; returns how
+   * many tools it converted.
+   */
+  async migrateNameGrants(): Promise<number> {
+    let converted = 0;
+    for (const name of await this.redis.zrange(this.keys.tools, 0, -1)) {
+      const [network, current] = await this.redis.hmget(this.keys.tool(name), 'network', 'current');
+      if (network === null) continue;
+      if (network === '1' && current) {
+        await this.redis.sadd(this.keys.toolNetworkGrants(name), current);
+        converted += 1;
+      }
+      await this.redis.hdel(this.keys.tool(name), 'network');
+    }
+    return converted;
+  }
+
   /** Records one call in the audit of calls (a capped stream: one XADD per call). */
   async recordCall(entry: Omit<ToolCallEntry, 'at'>): Promise<void> {
     const line: ToolCallEntry = { at: Date.now(), ...entry };

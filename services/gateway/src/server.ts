@@ -101,6 +101,8 @@ async function main(): Promise<void> {
 
   const mode = authMode(env);
   if (mode === 'accounts') await ensureFirstAdmin(deps);
+  const converted = await deps.tools.migrateNameGrants();
+  if (converted > 0) logger.info({ tools: converted }, 'network grants now belong to versions');
   logger.info(
     { authMode: mode },
     mode === 'local' ? 'single-user local mode: no login' : 'accounts: login required',
