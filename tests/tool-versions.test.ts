@@ -3,8 +3,10 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry, ToolCallEntry, ToolVersion } from '@hyperdesk/shared/contracts';
+import { launchBrowser } from './support/browser';
 import { Session } from './support/session';
 import { startStack, type Stack } from './support/stack';
 
@@ -72,7 +74,7 @@ describe('tool versions: authored, pinned per person, granted per version, audit
       REQUESTS_PER_MINUTE: '1000',
     });
     admin = await Session.login(stack.baseUrl, 'admin', ADMIN_PASSWORD);
-    for (const name of ['alice', 'bob', 'carol', 'dave']) {
+    for (const name of ['alice', 'bob', 'carol', 'dave', 'erin']) {
       const created = await admin.call('/api/admin/users', { body: { name, password: PASSWORD } });
       expect(created.status).toBe(201);
     }
@@ -311,5 +313,62 @@ describe('tool versions: authored, pinned per person, granted per version, audit
     expect((await bob.call('/api/mono/halver', { body: { x: 5 } })).body).toEqual({ r: 'bob' });
     expect((await alice.call('/api/mono/halver', { body: { x: 5 } })).body).toEqual({ r: 2 });
     expect(await audit()).toContain('carol tool.version halver version 3 (repaired)');
+  });
+
+  it('shows a newer version by someone else in the tool library; Accept brings it to the app', async () => {
+    const stamp = (by: string) =>
+      `import json, sys\njson.load(sys.stdin)\nprint(json.dumps({"by": "${by}"}))`;
+    await register(alice, tool('stamp', stamp('alice'), {}, {}, { by: 'alice' }));
+    const erin = await Session.login(stack.baseUrl, 'erin', PASSWORD);
+    const imported = await erin.call<{ runId: string; appId: string }>('/api/apps', {
+      body: {
+        title: 'Stamp',
+        tools: ['stamp'],
+        html: '<!DOCTYPE html><html><body><h1 id="out">...</h1><script>hyperdesk.tool("stamp", {}).then((r) => { document.getElementById("out").textContent = "by " + r.by; });</script></body></html>',
+      },
+    });
+    expect((await erin.waitForRun(imported.body.runId)).state).toBe('DONE');
+    const { appId } = imported.body;
+    await register(bob, tool('stamp', stamp('bob'), {}, {}, { by: 'bob' }));
+    const window = { id: 'w-stamp', kind: 'app', appId, x: 20, y: 20, w: 360, h: 240, z: 1 };
+    expect(
+      (await erin.call('/api/desktop', { method: 'PUT', body: { windows: [window] } })).status,
+    ).toBe(200);
+
+    const browser: Browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(stack.baseUrl);
+      const form = page.getByTestId('login');
+      await form.getByLabel('User name').fill('erin');
+      await form.getByLabel('Password').fill(PASSWORD);
+      await form.getByRole('button', { name: 'Log in' }).click();
+      const out = page
+        .locator(`section[data-testid="window"][data-app-id="${appId}"]`)
+        .frameLocator('[data-testid="app-frame"]')
+        .locator('#out');
+      await expect.poll(() => out.textContent(), { timeout: 30_000 }).toBe('by alice');
+
+      await page.getByTestId('open-tools').click();
+      const library = page.getByTestId('tools-window');
+      await library.locator('[data-testid="tool-item"][data-tool="stamp"]').click();
+      const newer = library.getByTestId('tool-newer');
+      await expect.poll(() => newer.textContent()).toMatch(/Newer version v2 by bob/);
+      await library.getByTestId('tool-accept').click();
+      await library.getByTestId('tool-using').waitFor();
+      expect((await erin.call<{ using: number }>('/api/tools/stamp')).body.using).toBe(2);
+
+      await page.reload();
+      await expect.poll(() => out.textContent(), { timeout: 30_000 }).toBe('by bob');
+    } finally {
+      await browser.close();
+    }
+    const calls = await admin.call<{ calls: ToolCallEntry[] }>('/api/admin/tool-calls');
+    expect(
+      calls.body.calls
+        .filter((c) => c.tool === 'stamp')
+        .map((c) => `${c.user} v${c.version} ${c.appId ?? 'direct'}`)
+        .reverse(),
+    ).toEqual([`erin v1 ${appId}`, `erin v2 ${appId}`]);
   });
 });
