@@ -36,7 +36,7 @@ describe('the CSP and the SDK come before any of the app', () => {
   ];
   for (const html of documents) {
     it(JSON.stringify(html.slice(0, 50)), () => {
-      const prepared = prepareAppDocument(html, 'http://127.0.0.1:4000');
+      const prepared = prepareAppDocument(html, 'http://127.0.0.1:4000', '0'.repeat(32));
       const csp = prepared.indexOf('http-equiv="Content-Security-Policy"');
       expect(csp).toBeGreaterThan(-1);
       expect(csp).toBeLessThan(prepared.indexOf('run()'));
