@@ -37,6 +37,9 @@ interface Tab {
  * browser (`route.fetch`); every other request is refused before it leaves.
  */
 const NO_NETWORK = [
+  // Sandboxed frames stay in the page's process, where Playwright sees (and routes) their
+  // requests; in a process of their own they would go straight to the dead proxy.
+  '--disable-features=IsolateSandboxedIframes',
   '--proxy-server=http://127.0.0.1:1',
   '--proxy-bypass-list=<-loopback>',
   '--force-webrtc-ip-handling-policy',
