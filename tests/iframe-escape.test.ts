@@ -82,8 +82,8 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
         path.join(scenarios, name),
         html
           .replaceAll('__TRAP__', trapUrl)
-          .replace('__RTC_TCP__', String((rtcTcp.address() as AddressInfo).port))
-          .replace('__RTC_UDP__', String(rtcUdp.address().port))
+          .replaceAll('__RTC_TCP__', String((rtcTcp.address() as AddressInfo).port))
+          .replaceAll('__RTC_UDP__', String(rtcUdp.address().port))
           .replace('__FILLER__', 'More words, written slowly. '.repeat(80)),
       );
     for (const name of ['probe-app.html', 'leave-app.html', 'stream-app.html']) {
@@ -312,7 +312,7 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
       string,
       string
     >;
-    expect(Object.keys(results)).toHaveLength(6);
+    expect(Object.keys(results)).toHaveLength(7);
     for (const [name, outcome] of Object.entries(results)) {
       expect.soft(`${name}: ${outcome}`).toBe(`${name}: blocked`);
     }

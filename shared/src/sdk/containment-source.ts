@@ -10,6 +10,8 @@
  *   before its document can run: in the document and in every shadow root. Declarative
  *   shadow roots, which no observer can see into, are not parsed (`prepareAppDocument` and
  *   `document.write` rename the attribute; the HTML-parsing methods that allow them are gone).
+ *   The app is told once (an error, so a check sends it to repair). `document.open()`,
+ *   which would erase these listeners, is refused.
  * - The keyboard: the frame holds keys only when the person gave it the keyboard (a press
  *   inside it). Focus the app took by itself (focus(), select(), a dialog, a fragment…) gets
  *   no key events, and the host is told (`unfocus`) so it can give the keyboard back.
@@ -27,11 +29,18 @@ export const CONTAINMENT_SOURCE = String.raw`(post) => {
   const matches = Element.prototype.matches;
   const queryAll = Element.prototype.querySelectorAll;
   const remove = Element.prototype.remove;
+  let told = false;
+  const drop = (frame) => {
+    apply(remove, frame, []);
+    if (told) return;
+    told = true;
+    post({ type: 'error', kind: 'error', message: 'Apps cannot hold frames: a <' + frame.localName + '> was removed; render into the page itself.' });
+  };
   const removeFrames = (node) => {
     if (!(node instanceof Element)) return;
-    if (apply(matches, node, [FRAMES])) apply(remove, node, []);
+    if (apply(matches, node, [FRAMES])) drop(node);
     const inside = apply(queryAll, node, [FRAMES]);
-    for (let i = 0; i < inside.length; i++) apply(remove, inside[i], []);
+    for (let i = 0; i < inside.length; i++) drop(inside[i]);
   };
   const observer = new MutationObserver((records) => {
     for (let i = 0; i < records.length; i++) {
@@ -52,11 +61,18 @@ export const CONTAINMENT_SOURCE = String.raw`(post) => {
   delete Element.prototype.setHTMLUnsafe;
   delete ShadowRoot.prototype.setHTMLUnsafe;
   delete Document.parseHTMLUnsafe;
-  const inert = (text) => String(text).replace(/shadowroot/gi, 'data-shadowroot');
+  // document.open() would erase every listener set here; write() after the page has loaded
+  // opens the document too. While the page is parsed, write() is the parser's and allowed.
+  const inert = (text) => String(text).replace(/shadowrootmode/gi, 'data-shadowrootmode');
+  const refuse = () => { throw new TypeError('Apps cannot reopen their document; change the page with the DOM.'); };
+  define(Document.prototype, 'open', { value: refuse });
   for (const name of ['write', 'writeln']) {
     const original = Document.prototype[name];
     define(Document.prototype, name, {
-      value: function (...parts) { return apply(original, this, parts.map(inert)); },
+      value: function (...parts) {
+        if (document.readyState !== 'loading') refuse();
+        return apply(original, this, parts.map(inert));
+      },
     });
   }
 

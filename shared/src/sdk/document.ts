@@ -49,7 +49,7 @@ export function bridgeKey(): string {
  */
 export function prepareAppDocument(html: string, origin: string, key: string): string {
   if (!/^[0-9a-f]{32}$/.test(key)) throw new Error('A bridge key is 32 hex digits.');
-  html = html.replace(/shadowroot/gi, 'data-shadowroot');
+  html = html.replace(/shadowrootmode/gi, 'data-shadowrootmode');
   const first = `<meta http-equiv="Content-Security-Policy" content="${appCsp(origin)}"><script>(${SDK_SOURCE})("${key}")</script>`;
   const doctype = /^\uFEFF?(?:\s|<!--[\s\S]*?-->)*<!doctype[^>]*>/i.exec(html);
   if (doctype) return doctype[0] + first + html.slice(doctype[0].length);
