@@ -1,6 +1,11 @@
 import {
   AppStore,
+  DEMO_MODEL_NOTICE,
+  DEMO_MODEL_NOTICE_FLAG,
   LlmOutputError,
+  isGenericSimApp,
+  type Logger,
+  type NoticeStore,
   type ToolStore,
   extractHtml,
   type ChatMessage,
@@ -19,6 +24,9 @@ export interface GenerateDeps extends StreamDeps {
   tools: ToolStore;
   /** The app windows open on the person's desktop, for requests that refer to them. */
   openWindows?: (owner: string) => Promise<OpenWindow[]>;
+  /** Where demo mode tells a person, once, that the simulated model knows only its samples. */
+  notices?: NoticeStore;
+  logger?: Logger;
 }
 
 /**
@@ -88,6 +96,7 @@ export async function generateApp(run: RunRecord, deps: GenerateDeps): Promise<N
     html,
     writeKey: run.id,
   });
+  if (deps.llm.simulated && isGenericSimApp(html)) await explainDemoModel(deps, run);
   if (run.toolBuilds === '1' && !(await deps.runs.arrive(run.id, 'app'))) {
     // The app is ready before its tools: wait for the builds to finish.
     return { state: 'BUILDING_TOOLS', patch: { appId } };
@@ -122,4 +131,22 @@ export async function publishVersion(
     title: input.title,
   });
   return version;
+}
+
+/**
+ * The first time the simulated model answers a person with its generic app (the request
+ * matched none of its samples), a notice says so and how to connect a real model. A notice
+ * that cannot be stored does not fail the run.
+ */
+async function explainDemoModel(deps: GenerateDeps, run: RunRecord): Promise<void> {
+  try {
+    await deps.notices?.raiseOnce(run.owner, DEMO_MODEL_NOTICE_FLAG, {
+      level: 'info',
+      source: 'Demo mode',
+      text: DEMO_MODEL_NOTICE,
+      runId: run.id,
+    });
+  } catch (err) {
+    deps.logger?.warn({ runId: run.id, err }, 'demo-mode notice not raised');
+  }
 }

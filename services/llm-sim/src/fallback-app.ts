@@ -1,7 +1,10 @@
+import { GENERIC_SIM_APP_MARKER } from '@hyperdesk/shared';
+
 /**
  * The app the simulator writes when no scenario matches app_generate / app_repair: a small,
  * complete list app titled after the request, with a panel per listed tool that calls it
- * through `hyperdesk.tool`. It keeps state in memory (sandboxed apps have no storage).
+ * through `hyperdesk.tool`. It keeps state in memory (sandboxed apps have no storage). Its
+ * marker lets demo mode tell the person that the request matched none of the samples.
  */
 
 function escapeHtml(text: string): string {
@@ -157,6 +160,7 @@ export function fallbackApp(title: string, request: string, tools: readonly stri
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
+  ${GENERIC_SIM_APP_MARKER}
   <title>${escapeHtml(title)}</title>
   <style>${STYLE}
   </style>
