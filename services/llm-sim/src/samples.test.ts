@@ -49,6 +49,8 @@ describe('the sample gallery', () => {
       const called = [...html.matchAll(/hyperdesk\.tool\('([a-z_]+)'/g)].map((m) => m[1]);
       expect(called.every((name) => sample.tools.includes(name ?? ''))).toBe(true);
       expect(html).not.toMatch(/localStorage|sessionStorage|fetch\(/);
+      // A window's frame may not submit forms: buttons and keys do the work.
+      expect(html).not.toMatch(/<form\b|type="submit"/);
     },
   );
 
@@ -111,7 +113,10 @@ describe('the fallback answers for a sample', () => {
   it('writes the sample for a new app, and the marked generic app otherwise', () => {
     const app = (request: string, tools = '(none)') =>
       fallbackAnswer(
-        conversation('app_generate', formatSections({ Request: request, 'Available tools': tools })),
+        conversation(
+          'app_generate',
+          formatSections({ Request: request, 'Available tools': tools }),
+        ),
       );
     const kanban = SAMPLES.find((s) => s.file === 'kanban.html');
     const monitor = SAMPLES.find((s) => s.file === 'system-monitor.html');

@@ -62,7 +62,8 @@ export const SAMPLES: readonly Sample[] = [
   {
     file: 'converter.html',
     title: 'Unit Converter',
-    words: /\bunits? converter\b|\bconvert(ing)? units\b|\b(length|distance|weight|temperature|speed|volume) converter\b/i,
+    words:
+      /\bunits? converter\b|\bconvert(ing)? units\b|\b(length|distance|weight|temperature|speed|volume) converter\b/i,
     tools: [],
     example: 'a unit converter',
   },
