@@ -292,7 +292,14 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     await input.press('Enter');
     const first = await appWindow();
     expect(first.run.title).toBe('Reading List');
-    await frameOf(first.win).getByPlaceholder('Add an item…').waitFor();
+    // The generic app works too: an item typed and added is listed.
+    const generic = frameOf(first.win);
+    await generic.getByPlaceholder('Add an item…').fill('Dune');
+    await generic.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => textOf(generic.locator('#items li span')), EVENTUALLY).toBe('Dune');
+    await generic.getByPlaceholder('Add an item…').fill('Emma');
+    await generic.getByPlaceholder('Add an item…').press('Enter');
+    await expect.poll(() => generic.locator('#items li').count(), EVENTUALLY).toBe(2);
     await page.getByTestId('notices-button').click();
     const notice = page.getByTestId('notice').filter({ hasText: 'Demo mode' });
     await expect.poll(() => textOf(notice), EVENTUALLY).toContain('knows only its sample apps');

@@ -30,7 +30,7 @@ const STYLE = `
     #tools { display: grid; gap: 16px; }
     #tools:empty { display: none; }
     .card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 16px; }
-    form { display: flex; gap: 8px; }
+    .add { display: flex; gap: 8px; }
     input[type=text] { flex: 1; padding: 9px 12px; border: 1px solid var(--line); border-radius: 8px; background: transparent; color: inherit; font: inherit; }
     button { padding: 8px 14px; border: 0; border-radius: 8px; background: var(--accent); color: var(--accent-ink); font: inherit; cursor: pointer; }
     button.ghost { background: transparent; color: var(--muted); padding: 4px 8px; }
@@ -89,14 +89,18 @@ const SCRIPT = `
       }
     }
 
-    $('add').addEventListener('submit', (event) => {
-      event.preventDefault();
+    // A window's frame may not submit forms: the button and Enter add the item.
+    function add() {
       const input = $('text');
       const text = input.value.trim();
       if (!text) return;
       state.items.unshift({ id: state.nextId++, text, done: false });
       input.value = '';
       render();
+    }
+    $('add').addEventListener('click', add);
+    $('text').addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') add();
     });
     for (const button of document.querySelectorAll('.filters button')) {
       button.addEventListener('click', () => { state.filter = button.dataset.filter; render(); });
@@ -173,10 +177,10 @@ export function fallbackApp(title: string, request: string, tools: readonly stri
   <main>
     <div id="tools"></div>
     <section class="card">
-      <form id="add">
+      <div class="add">
         <input id="text" type="text" placeholder="Add an item…" autocomplete="off" aria-label="New item">
-        <button type="submit">Add</button>
-      </form>
+        <button id="add" type="button">Add</button>
+      </div>
       <div class="filters">
         <button data-filter="all" class="on">All</button>
         <button data-filter="open">Open</button>
