@@ -57,6 +57,9 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
   });
 
   const windows = () => page.locator('main section[data-window-id]');
+  /** What a canvas shows, as a data URL (compared to see that it was drawn again). */
+  const pixels = (canvas: Locator) =>
+    canvas.evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
   const textOf = async (locator: Locator) => ((await locator.textContent()) ?? '').trim();
   const frameOf = (win: Locator): FrameLocator => win.frameLocator('[data-testid="app-frame"]');
   const suggestion = (prompt: string) =>
@@ -185,7 +188,7 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     const app = frameOf(win);
     await expect.poll(() => textOf(app.locator('#total')), EVENTUALLY).toBe('$105.70');
     const chart = app.locator('#chart');
-    const drawn = () => chart.evaluate((canvas) => (canvas as HTMLCanvasElement).toDataURL());
+    const drawn = () => pixels(chart);
     // Chart.js draws the doughnut (from the vendored library) once its animation ends.
     let before = '';
     await expect
@@ -230,15 +233,13 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     await expect
       .poll(() => textOf(app.locator('#status')), EVENTUALLY)
       .toBe('Press an arrow key to start');
-    const still = await board.evaluate((canvas) => (canvas as HTMLCanvasElement).toDataURL());
+    const still = await pixels(board);
     await board.click();
     await page.keyboard.press('ArrowDown');
     await expect
       .poll(() => textOf(app.locator('#status')), EVENTUALLY)
       .toMatch(/^(Playing|Game over)/);
-    await expect
-      .poll(() => board.evaluate((canvas) => (canvas as HTMLCanvasElement).toDataURL()), EVENTUALLY)
-      .not.toBe(still);
+    await expect.poll(() => pixels(board), EVENTUALLY).not.toBe(still);
     await page.keyboard.press(' ');
     await expect
       .poll(() => textOf(app.locator('#status')), EVENTUALLY)
