@@ -92,8 +92,9 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     expect(states).not.toContain('REPAIRING_APP');
   }
 
-  /** Closes the window, leaving the desktop empty (and its suggestions back). */
-  async function close(win: Locator): Promise<void> {
+  /** Leaves a picture of the sample in use in test-artifacts, then closes its window. */
+  async function close(win: Locator, name: string): Promise<void> {
+    await page.screenshot({ path: `${artifacts}/gallery-${name}.png` });
     // The button's own click: a notice shown at the top may cover the title bar for a while.
     await win.getByTestId('close').dispatchEvent('click');
     await expect.poll(() => windows().count(), EVENTUALLY).toBe(0);
@@ -114,7 +115,7 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     await app.getByRole('button', { name: 'Pause' }).click();
     await app.getByRole('button', { name: 'Short break' }).click();
     await expect.poll(() => textOf(app.locator('#time')), EVENTUALLY).toBe('05:00');
-    await close(win);
+    await close(win, 'pomodoro');
   });
 
   it('markdown notes: the preview renders what is typed', async () => {
@@ -129,7 +130,7 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     // The new note is listed by its first line, before the welcome note.
     await expect.poll(() => textOf(app.locator('#list li').first()), EVENTUALLY).toBe('Groceries');
     await expect.poll(() => app.locator('#list li').count(), EVENTUALLY).toBe(2);
-    await close(win);
+    await close(win, 'notes');
   });
 
   it('a calculator asked for in the command bar: 12×3 by clicks, then 7+2 typed', async () => {
@@ -149,7 +150,7 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     await page.keyboard.type('7+2');
     await page.keyboard.press('Enter');
     await expect.poll(() => textOf(app.locator('#display')), EVENTUALLY).toBe('9');
-    await close(win);
+    await close(win, 'calculator');
   });
 
   it('a kanban board: a card is added, then dragged from To do to Done', async () => {
@@ -179,7 +180,7 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
       )
       .toBe(0);
     await expect.poll(() => textOf(column('done').locator('.count')), EVENTUALLY).toBe('2');
-    await close(win);
+    await close(win, 'kanban');
   });
 
   it('an expense tracker: an added expense updates the total, the table and the chart', async () => {
@@ -207,7 +208,7 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     await expect.poll(() => textOf(app.locator('#total')), EVENTUALLY).toBe('$130.00');
     await expect.poll(() => textOf(app.locator('#rows tr').first()), EVENTUALLY).toContain('Lamp');
     await expect.poll(drawn, EVENTUALLY).not.toBe(before);
-    await close(win);
+    await close(win, 'expenses');
   });
 
   it('a unit converter: kilometres to miles, then Celsius to Fahrenheit', async () => {
@@ -222,7 +223,7 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     await expect.poll(() => textOf(app.locator('#result')), EVENTUALLY).toBe('212 °F');
     await app.getByTitle('Swap units').click();
     await expect.poll(() => textOf(app.locator('#result')), EVENTUALLY).toBe('37.7778 °C');
-    await close(win);
+    await close(win, 'converter');
   });
 
   it('a snake game: an arrow key starts it and the snake moves on the canvas', async () => {
@@ -244,7 +245,7 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     await expect
       .poll(() => textOf(app.locator('#status')), EVENTUALLY)
       .toMatch(/^(Paused|Game over)/);
-    await close(win);
+    await close(win, 'snake');
   });
 
   it('a system monitor: designs system_stats, then shows this machine’s numbers live', async () => {
@@ -279,7 +280,9 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     const points = () => frame.evaluate('series.cpu.length') as Promise<number>;
     const now = await points();
     await expect.poll(points, EVENTUALLY).toBeGreaterThan(now);
-    await close(win);
+    // The app ran only once its tool was registered: no call of it failed.
+    expect(await win.getByTestId('error-badge').count()).toBe(0);
+    await close(win, 'system-monitor');
   });
 
   it('anything else gets the generic app, and the first such run says why, once', async () => {
