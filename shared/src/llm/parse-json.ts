@@ -159,7 +159,9 @@ const JSON_OPENING = /^[{[]\s*["{[\]}\d-]/;
  * to parse is skipped whole (never searched for smaller values inside). A JSON-looking span
  * that is never closed ends the search, since everything after it is inside it.
  */
-function* bracketCandidates(text: string): Generator<ParseAttempt & { unclosedAt?: number }> {
+function* bracketCandidates(
+  text: string,
+): Generator<ParseAttempt & { unclosedAt?: number; at?: number }> {
   let searchFrom = 0;
   for (let tries = 0; tries < 50; tries++) {
     const offset = text.slice(searchFrom).search(/[{[]/);
@@ -167,7 +169,7 @@ function* bracketCandidates(text: string): Generator<ParseAttempt & { unclosedAt
     const at = searchFrom + offset;
     const end = matchingBracket(text, at);
     if (end >= 0) {
-      yield parseCandidate(text.slice(at, end + 1));
+      yield { ...parseCandidate(text.slice(at, end + 1)), at };
       searchFrom = end + 1;
     } else if (end === UNCLOSED && JSON_OPENING.test(text.slice(at, at + 20))) {
       yield { ok: false, error: 'unclosed', unclosedAt: at };
@@ -192,6 +194,49 @@ export function extractJson(text: string): JsonExtraction {
   if (found.ok || !/&(quot|#34);/.test(cleaned)) return found;
   const decoded = findJson(decodeHtmlEntities(cleaned));
   return decoded.ok ? decoded : found;
+}
+
+/**
+ * Every JSON object or array the answer holds, in the order written (fenced or not, after
+ * reasoning is removed); a stage tries each against its schema. `error` says why there is none.
+ */
+export function extractJsonCandidates(text: string): { values: unknown[]; error: string | null } {
+  const cleaned = stripThink(text.replace(/^\uFEFF/, ''));
+  if (cleaned === '') return { values: [], error: 'The answer is empty (no JSON at all).' };
+  let found = collectJson(cleaned);
+  if (found.values.length === 0 && /&(quot|#34);/.test(cleaned)) {
+    const decoded = collectJson(decodeHtmlEntities(cleaned));
+    if (decoded.values.length > 0) found = decoded;
+  }
+  if (found.values.length > 0) return { values: found.values, error: null };
+  const first = findJson(cleaned);
+  return { values: [], error: first.ok ? null : first.error };
+}
+
+function collectJson(cleaned: string): { values: unknown[] } {
+  const seen = new Map<string, { at: number; value: unknown }>();
+  const add = (at: number, value: unknown) => {
+    if (value === null || typeof value !== 'object') return;
+    const key = JSON.stringify(value);
+    const known = seen.get(key);
+    if (!known || known.at > at) seen.set(key, { at, value });
+  };
+  for (const fence of findFences(cleaned)) {
+    if (!/^\s*[{[]/.test(fence.body)) continue;
+    const attempt = parseCandidate(fence.body.trim());
+    if (attempt.ok) add(cleaned.indexOf(fence.body), attempt.value);
+  }
+  const whole = parseCandidate(cleaned);
+  if (whole.ok && typeof whole.value === 'string' && /^\s*[{[]/.test(whole.value)) {
+    const inner = parseCandidate(whole.value);
+    if (inner.ok) add(0, inner.value);
+  } else if (whole.ok) add(0, whole.value);
+  let searchFrom = 0;
+  for (const attempt of bracketCandidates(cleaned)) {
+    if (attempt.ok) add(attempt.at ?? searchFrom, attempt.value);
+    searchFrom += 1;
+  }
+  return { values: [...seen.values()].sort((a, b) => a.at - b.at).map((c) => c.value) };
 }
 
 function findJson(cleaned: string): JsonExtraction {
