@@ -2,7 +2,9 @@ import {
   AppStore,
   LlmOutputError,
   type ToolStore,
+  closeDocument,
   extractHtml,
+  findFences,
   type ChatMessage,
   type LlmStage,
   type Next,
@@ -19,6 +21,29 @@ export interface GenerateDeps extends StreamDeps {
   tools: ToolStore;
   /** The app windows open on the person's desktop, for requests that refer to them. */
   openWindows?: (owner: string) => Promise<OpenWindow[]>;
+}
+
+const CUT_OFF =
+  'Your answer was cut off before </html>. Reply with a shorter but complete document.';
+const NO_DOCUMENT =
+  'Your answer did not contain an HTML document. Reply with only the complete document, starting with <!DOCTYPE html>.';
+
+/**
+ * The document in an answer, or the problem to re-ask about. A document the model ended on its
+ * own (`finish_reason: stop`, no fence left open) that lacks only `</body></html>` is closed
+ * here rather than written again; one cut at the token limit is never taken.
+ */
+export function readDocument(
+  text: string,
+  finishReason: string | null,
+): { html: string; problem: '' } | { html: null; problem: string } {
+  const parsed = extractHtml(text);
+  if (!/<(!doctype|html|body)[\s>]/i.test(parsed.html)) return { html: null, problem: NO_DOCUMENT };
+  if (finishReason === 'length') return { html: null, problem: CUT_OFF };
+  if (!parsed.truncated) return { html: parsed.html, problem: '' };
+  const fenceLeftOpen = findFences(text).some((f) => !f.closed);
+  const closed = finishReason === 'stop' && !fenceLeftOpen ? closeDocument(parsed.html) : null;
+  return closed ? { html: closed, problem: '' } : { html: null, problem: CUT_OFF };
 }
 
 /**
@@ -41,14 +66,9 @@ export async function streamDocument(
       target: 'app',
       reset: attempt > 0 || options.resetFirst === true,
     });
-    const parsed = extractHtml(text);
-    problem =
-      finishReason === 'length' || parsed.truncated
-        ? 'Your answer was cut off before </html>. Reply with a shorter but complete document.'
-        : /<(!doctype|html|body)[\s>]/i.test(parsed.html)
-          ? ''
-          : 'Your answer did not contain an HTML document. Reply with only the complete document, starting with <!DOCTYPE html>.';
-    if (!problem) return parsed.html;
+    const read = readDocument(text, finishReason);
+    if (read.html !== null) return read.html;
+    problem = read.problem;
     conversation = [
       ...messages,
       { role: 'assistant', content: text },

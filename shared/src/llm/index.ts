@@ -4,6 +4,7 @@ export * from './failures';
 export * from './json-reply';
 export * from './metrics';
 export * from './parse';
+export * from './parse-content';
 export * from './prompt-sections';
 export * from './providers';
 export * from './stages';
