@@ -12,15 +12,14 @@ import {
   checkJsonReply,
   createLlmClient,
   extractCode,
+  extractContent,
   extractHtml,
   redisKeys,
   resolveLlmConfig,
-  stripThink,
   type LlmCallMetrics,
   type LlmStage,
 } from '@hyperdesk/shared';
-// The real parsing paths of the services: the app-generator's streamed document and content.
-import { unfence } from '@hyperdesk/app-generator/src/content';
+// The real parsing path of the services: the app-generator's streamed document.
 import { streamDocument } from '@hyperdesk/app-generator/src/generate';
 import { buildSim } from '@hyperdesk/llm-sim/src/server';
 import { textMatcher, type Scenario } from '@hyperdesk/llm-sim/src/scenarios';
@@ -133,7 +132,14 @@ describe('messy answers of the app stages (app_generate, app_repair)', () => {
         file: 'messy-output.test.ts',
         stage,
         match: textMatcher(`messy-case-${i}.`),
-        steps: [{ content: c.answer, ttftMs: 0, tokensPerS: 1_000_000 }],
+        steps: [
+          {
+            content: c.answer,
+            ttftMs: 0,
+            tokensPerS: 1_000_000,
+            ...(c.finishReason ? { finishReason: c.finishReason } : {}),
+          },
+        ],
       })),
     );
 
@@ -186,11 +192,16 @@ describe('messy answers of the app stages (app_generate, app_repair)', () => {
 });
 
 describe('messy answers of the content stage', () => {
-  it(`${contentCases.length} answers are stored as the content itself`, () => {
+  it(`${contentCases.length} answers are stored as the content itself, or refused with the reason`, () => {
     expect(contentCases.length).toBeGreaterThanOrEqual(30);
     for (const c of contentCases) {
-      const body = safely(c.name, () => unfence(stripThink(c.answer)));
-      expect.soft(body, c.name).toBe(c.body);
+      const read = safely(c.name, () => extractContent(c.answer, c.type, c.finishReason ?? 'stop'));
+      if (c.body === null) {
+        expect.soft(read.ok, c.name).toBe(false);
+        if (!read.ok) expect.soft(read.problem, c.name).toMatch(c.problem ?? /./);
+      } else {
+        expect.soft(read, c.name).toEqual({ ok: true, body: c.body });
+      }
     }
   });
 });

@@ -39,8 +39,9 @@ export function readDocument(
 ): { html: string; problem: '' } | { html: null; problem: string } {
   const parsed = extractHtml(text);
   if (!/<(!doctype|html|body)[\s>]/i.test(parsed.html)) return { html: null, problem: NO_DOCUMENT };
-  if (finishReason === 'length') return { html: null, problem: CUT_OFF };
+  // Cut at the token limit after `</html>` (in trailing prose) still leaves a whole document.
   if (!parsed.truncated) return { html: parsed.html, problem: '' };
+  if (finishReason === 'length') return { html: null, problem: CUT_OFF };
   const fenceLeftOpen = findFences(text).some((f) => !f.closed);
   const closed = finishReason === 'stop' && !fenceLeftOpen ? closeDocument(parsed.html) : null;
   return closed ? { html: closed, problem: '' } : { html: null, problem: CUT_OFF };

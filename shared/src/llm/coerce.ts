@@ -71,8 +71,11 @@ function coerceScalar(value: unknown, schema: Schema): unknown {
   return value;
 }
 
+const MAX_DEPTH = 64;
+
 function walk(value: unknown, schema: unknown, path: string, issues: string[]): unknown {
-  if (!isObject(schema)) return value;
+  // Schemas are shallow; a value nested deeper than any of them is left as it is.
+  if (!isObject(schema) || path.split('.').length > MAX_DEPTH) return value;
   const branch = nonNullBranch(schema);
   if (branch && value !== null) return walk(value, branch, path, issues);
   if (Array.isArray(value)) {

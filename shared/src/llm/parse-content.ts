@@ -142,7 +142,10 @@ function csvTable(text: string): string | null {
 }
 
 function readCsv(text: string): ContentExtraction {
-  const source = taggedFence(text, 'csv') ?? onlyFence(text) ?? text;
+  const source = (taggedFence(text, 'csv') ?? onlyFence(text) ?? text).replace(
+    /\n?[ \t]*(```|~~~)[ \t]*$/,
+    '',
+  );
   const table = csvTable(source);
   if (table === null) {
     return {
@@ -167,7 +170,16 @@ function readHtml(text: string, finishReason: string | null): ContentExtraction 
   const parsed = extractHtml(text);
   if (/^(<!doctype|<html)/i.test(parsed.html)) {
     if (!parsed.truncated) return { ok: true, body: parsed.html };
-    const closed = finishReason === 'stop' ? closeDocument(parsed.html) : null;
+    // Ended by the model: closed when it has a body, whole as written when it has none
+    // (`<!DOCTYPE html><p>…</p>` is a complete HTML5 document).
+    const closed =
+      finishReason !== 'stop'
+        ? null
+        : /<body[\s>]/i.test(parsed.html)
+          ? closeDocument(parsed.html)
+          : />\s*$/.test(parsed.html) && !/<script[\s>](?![\s\S]*<\/script>)/i.test(parsed.html)
+            ? parsed.html.trimEnd()
+            : null;
     if (closed) return { ok: true, body: closed };
     return { ok: false, problem: 'The HTML document was cut off before </html>.' };
   }

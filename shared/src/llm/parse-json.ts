@@ -217,7 +217,12 @@ function collectJson(cleaned: string): { values: unknown[] } {
   const seen = new Map<string, { at: number; value: unknown }>();
   const add = (at: number, value: unknown) => {
     if (value === null || typeof value !== 'object') return;
-    const key = JSON.stringify(value);
+    let key: string;
+    try {
+      key = JSON.stringify(value);
+    } catch {
+      key = `#${at}`; // nested too deep to write out: kept as its own candidate
+    }
     const known = seen.get(key);
     if (!known || known.at > at) seen.set(key, { at, value });
   };

@@ -11,6 +11,7 @@ const ORPHAN_THINK_CLOSE = /^[\s\S]*?<\/(think|thinking|reasoning)>/i;
 const HARMONY_FINAL = /<\|channel\|>\s*final\s*(?:<\|constrain\|>\s*\w*\s*)?<\|message\|>/gi;
 const HARMONY_TOKEN = /<\|(start|end|message|channel|return|call|constrain)\|>/i;
 const HARMONY_TOKENS = /<\|(start|end|message|channel|return|call|constrain)\|>/gi;
+const HARMONY_CHANNEL = /<\|channel\|>/i;
 /** The same with the special tokens already dropped by the server: `analysis…assistantfinal`. */
 const BARE_HARMONY = /^\s*analysis[\s\S]*?assistantfinal/;
 
@@ -30,6 +31,10 @@ function harmonySplit(text: string): ReasoningSplit | null {
   if (!HARMONY_TOKEN.test(text)) {
     const bare = BARE_HARMONY.exec(text);
     return bare ? { answer: text.slice(bare[0].length), unclosed: '' } : null;
+  }
+  // Stray end tokens without channels (`answer<|end|>`): the answer is what came first.
+  if (!HARMONY_CHANNEL.test(text)) {
+    return { answer: text.split(HARMONY_TOKEN)[0] ?? '', unclosed: '' };
   }
   let finalAt = -1;
   HARMONY_FINAL.lastIndex = 0;
