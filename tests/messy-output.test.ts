@@ -262,7 +262,6 @@ describe('messy answers through the whole pipeline (every service a process)', (
     expect(
       outcomes.filter((o) => o.calls !== o.planned).map((o) => `${o.name}: ${o.calls} calls`),
     ).toEqual([]);
-    expect(unreadable.length / outcomes.length).toBeLessThanOrEqual(0.25);
   }, 240_000);
 });
 
