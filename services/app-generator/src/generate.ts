@@ -5,6 +5,7 @@ import {
   closeDocument,
   extractHtml,
   findFences,
+  normalizeNewlines,
   type ChatMessage,
   type LlmStage,
   type Next,
@@ -42,7 +43,7 @@ export function readDocument(
   // Cut at the token limit after `</html>` (in trailing prose) still leaves a whole document.
   if (!parsed.truncated) return { html: parsed.html, problem: '' };
   if (finishReason === 'length') return { html: null, problem: CUT_OFF };
-  const fenceLeftOpen = findFences(text).some((f) => !f.closed);
+  const fenceLeftOpen = findFences(normalizeNewlines(text)).some((f) => !f.closed);
   const closed = finishReason === 'stop' && !fenceLeftOpen ? closeDocument(parsed.html) : null;
   return closed ? { html: closed, problem: '' } : { html: null, problem: CUT_OFF };
 }

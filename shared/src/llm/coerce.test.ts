@@ -62,7 +62,8 @@ describe('coerceToSchema', () => {
     ).toEqual({ n: 3, x: -150, on: false, s: '4', maybe: 2 });
     // Not a whole number: left for the schema check to report.
     expect(coerceToSchema({ n: '3.5' }, schema).value).toEqual({ n: '3.5' });
-    expect(coerceToSchema({ on: 'yes' }, schema).value).toEqual({ on: 'yes' });
+    expect(coerceToSchema({ on: 'yes' }, schema).value).toEqual({ on: true });
+    expect(coerceToSchema({ on: 'maybe' }, schema).value).toEqual({ on: 'maybe' });
   });
 
   it('walks into arrays of objects', () => {
@@ -74,6 +75,18 @@ describe('coerceToSchema', () => {
     expect(value).toEqual({
       create: [{ name: 'x_tool', argv: true, examples: [{ args: {} }] }],
     });
+  });
+
+  it('reads a list of one written as the item, and objects written as JSON strings', () => {
+    const schema = toJSONSchema(ToolPlan, { io: 'input', unrepresentable: 'any' });
+    expect(coerceToSchema({ create: { name: 'x_tool' } }, schema).value).toEqual({
+      create: [{ name: 'x_tool' }],
+    });
+    expect(
+      coerceToSchema({ create: [{ examples: [{ args: '{"a": 1}' }] }] }, schema).value,
+    ).toEqual({ create: [{ examples: [{ args: { a: 1 } }] }] });
+    // A list of strings is not made from an object.
+    expect(coerceToSchema({ use: { x: true } }, schema).value).toEqual({ use: { x: true } });
   });
 
   it('flags an unknown key that could be a missing defaulted field, not other extras', () => {

@@ -64,8 +64,8 @@ function coerceScalar(value: unknown, schema: Schema): unknown {
       if (!allowed.includes('integer') || allowed.includes('number') || Number.isInteger(n))
         return n;
     }
-    if (allowed.includes('boolean') && /^(true|false)$/i.test(text))
-      return text.toLowerCase() === 'true';
+    if (allowed.includes('boolean') && /^(true|false|yes|no)$/i.test(text))
+      return /^(true|yes)$/i.test(text);
     if (allowed.includes('null') && /^(null|none)$/i.test(text)) return null;
   }
   return value;
@@ -73,11 +73,28 @@ function coerceScalar(value: unknown, schema: Schema): unknown {
 
 const MAX_DEPTH = 64;
 
-function walk(value: unknown, schema: unknown, path: string, issues: string[]): unknown {
+function walk(given: unknown, schema: unknown, path: string, issues: string[]): unknown {
+  let value = given;
   // Schemas are shallow; a value nested deeper than any of them is left as it is.
   if (!isObject(schema) || path.split('.').length > MAX_DEPTH) return value;
   const branch = nonNullBranch(schema);
   if (branch && value !== null) return walk(value, branch, path, issues);
+  const allowed = types(schema);
+  // A list of one written as the one item: `"create": {…}` for `"create": [{…}]`.
+  if (isObject(value) && allowed.includes('array') && !allowed.includes('object')) {
+    const items = schema.items;
+    if (isObject(items) && types(items).includes('object')) value = [value];
+  }
+  // An object or list written as a JSON string: `"args": "{\"text\": \"a\"}"`.
+  if (typeof value === 'string' && /^\s*[{[]/.test(value) && !allowed.includes('string')) {
+    if (allowed.includes('object') || allowed.includes('array')) {
+      try {
+        value = JSON.parse(value);
+      } catch {
+        // not JSON: left for the schema check to report
+      }
+    }
+  }
   if (Array.isArray(value)) {
     const items = schema.items;
     return isObject(items)

@@ -193,9 +193,20 @@ function readHtml(text: string, finishReason: string | null): ContentExtraction 
   return { ok: true, body: source.slice(first, last + 1) };
 }
 
+/** A fence the model opened around the whole answer and never closed: its opening line goes. */
+function withoutOpenFence(text: string, kind: ContentKind): string {
+  const fences = findFences(text);
+  const open = new RegExp(
+    `^[ \\t]*(\`\`\`|~~~)[ \\t]*(${FENCE_TAGS[kind].join('|')})?[ \\t]*\\n`,
+    'i',
+  );
+  if (fences.length !== 1 || fences[0]?.closed || !open.test(text)) return text;
+  return text.replace(open, '');
+}
+
 function readMarkdown(text: string, kind: ContentKind): ContentExtraction {
   const fenced = taggedFence(text, kind) ?? onlyFence(text);
-  const body = fenced !== null ? fenced.trim() : dropChat(text);
+  const body = fenced !== null ? fenced.trim() : dropChat(withoutOpenFence(dropChat(text), kind));
   return body === '' ? { ok: false, problem: 'The answer is empty.' } : { ok: true, body };
 }
 
@@ -211,7 +222,10 @@ export function extractContent(
   finishReason: string | null = 'stop',
 ): ContentExtraction {
   const { answer, unclosed } = splitReasoning(normalizeNewlines(text));
-  if (finishReason === 'length') {
+  const kind = contentKind(contentType);
+  // A whole HTML document may come before the cut (in trailing prose); nothing else can be
+  // known to be whole.
+  if (finishReason === 'length' && !(kind === 'html' && !extractHtml(answer).truncated)) {
     return {
       ok: false,
       problem: 'The answer was cut off at the token limit, so the content is incomplete.',
@@ -225,7 +239,6 @@ export function extractContent(
         : 'The answer is empty.',
     };
   }
-  const kind = contentKind(contentType);
   switch (kind) {
     case 'csv':
       return readCsv(answer);

@@ -84,10 +84,10 @@ export function extractCode(text: string, lang = 'python'): CodeExtraction {
     const fences = findFences(source).filter((f) => !closedOnly || (f.closed && f.body.trim()));
     const tagged = fences.filter((f) => names.includes(f.lang));
     const pool = tagged.length > 0 ? tagged : fences.filter((f) => f.lang === '');
-    const best = pool.reduce<Fence | null>(
-      (a, b) => (a === null || b.body.length > a.body.length ? b : a),
-      null,
-    );
+    // Of fences about as long as the longest, the last: a file written twice is corrected the
+    // second time, while a short usage snippet is not the file.
+    const longest = Math.max(0, ...pool.map((f) => f.body.trim().length));
+    const best = pool.filter((f) => f.body.trim().length >= longest / 2).at(-1) ?? null;
     return best ? { code: best.body.trim(), fenced: true, truncated: !best.closed } : null;
   };
   const fenced = fromFences(answer, false);
@@ -170,11 +170,11 @@ function documentSpans(source: string): DocumentSpan[] {
 /**
  * Extracts one HTML document: from `<!DOCTYPE` (or `<html`) to its `</html>`, inside a fence
  * or raw, after reasoning is removed. A document written twice gives the last complete one;
- * a mention of a doctype in prose is not a document. Without a closing `</html>` it returns
+ * a mention of a doctype in prose is not a document. Line endings become `\n`. Without a closing `</html>` it returns
  * the last started document, flagged `truncated`.
  */
 export function extractHtml(text: string): HtmlExtraction {
-  const { answer: cleaned, unclosed } = splitReasoning(text);
+  const { answer: cleaned, unclosed } = splitReasoning(normalizeNewlines(text));
   const startsAsDocument = /^\s*(<!doctype|<html)/i.test(cleaned);
   const fromJson = startsAsDocument ? null : htmlFromJson(cleaned);
   const source = fromJson ?? cleaned;
