@@ -246,7 +246,8 @@ export function extractContent(
       return readJson(answer);
     case 'html':
       return readHtml(answer, finishReason);
-    default:
+    case 'markdown':
+    case 'text':
       return readMarkdown(answer, kind);
   }
 }

@@ -1,5 +1,5 @@
 import { extractJson } from './parse-json';
-import { findFences, normalizeNewlines, splitReasoning, type Fence } from './parse-text';
+import { findFences, normalizeNewlines, splitReasoning } from './parse-text';
 
 /**
  * Tolerant parsing of model output. Real models wrap answers in fences, add prose, think
