@@ -143,3 +143,17 @@ describe('checkJsonReply', () => {
     if (!checked.ok) expect(checked.problem).toMatch(/- tools: unknown field/);
   });
 });
+
+describe('checkJsonReply with an answer cut after a draft', () => {
+  it('does not take the draft when the answer after it was cut off', () => {
+    const checked = checkJsonReply(
+      {
+        ...reply('Draft: {"intent": "new_app", "title": "A"}\nFinal: {"intent": "virtual_resp'),
+        finishReason: 'length',
+      },
+      ClassifyReply,
+    );
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) expect(checked.problem).toMatch(/never closed.*cut off at the token limit/s);
+  });
+});

@@ -47,10 +47,11 @@ export function checkJsonReply<T>(
   schema: z.ZodType<T>,
   check?: ReplyCheck<T>,
 ): JsonCheck<T> {
-  const { values, error } = extractJsonCandidates(answer.text);
+  const { values, error, cut } = extractJsonCandidates(answer.text);
+  const cutOff =
+    answer.finishReason === 'length' ? ' The answer was cut off at the token limit.' : '';
+  if (cut) return { ok: false, problem: `${cut}${cutOff}` };
   if (values.length === 0) {
-    const cutOff =
-      answer.finishReason === 'length' ? ' The answer was cut off at the token limit.' : '';
     return {
       ok: false,
       problem: `${error ?? 'No JSON object or array was found in the answer.'}${cutOff}`,

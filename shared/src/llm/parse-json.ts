@@ -198,22 +198,30 @@ export function extractJson(text: string): JsonExtraction {
 
 /**
  * Every JSON object or array the answer holds, in the order written (fenced or not, after
- * reasoning is removed); a stage tries each against its schema. `error` says why there is none.
+ * reasoning is removed); a stage tries each against its schema. `error` says why there is none;
+ * `cut` that the last JSON in the answer is never closed, so the complete ones before it are
+ * drafts of an answer that was cut off.
  */
-export function extractJsonCandidates(text: string): { values: unknown[]; error: string | null } {
+export function extractJsonCandidates(text: string): {
+  values: unknown[];
+  error: string | null;
+  cut: string | null;
+} {
   const cleaned = stripThink(text.replace(/^\uFEFF/, ''));
-  if (cleaned === '') return { values: [], error: 'The answer is empty (no JSON at all).' };
+  if (cleaned === '') {
+    return { values: [], error: 'The answer is empty (no JSON at all).', cut: null };
+  }
   let found = collectJson(cleaned);
   if (found.values.length === 0 && /&(quot|#34);/.test(cleaned)) {
     const decoded = collectJson(decodeHtmlEntities(cleaned));
     if (decoded.values.length > 0) found = decoded;
   }
-  if (found.values.length > 0) return { values: found.values, error: null };
+  if (found.values.length > 0) return { values: found.values, error: null, cut: found.cut };
   const first = findJson(cleaned);
-  return { values: [], error: first.ok ? null : first.error };
+  return { values: [], error: first.ok ? null : first.error, cut: found.cut };
 }
 
-function collectJson(cleaned: string): { values: unknown[] } {
+function collectJson(cleaned: string): { values: unknown[]; cut: string | null } {
   const seen = new Map<string, { at: number; value: unknown }>();
   const add = (at: number, value: unknown) => {
     if (value === null || typeof value !== 'object') return;
@@ -236,12 +244,21 @@ function collectJson(cleaned: string): { values: unknown[] } {
     const inner = parseCandidate(whole.value);
     if (inner.ok) add(0, inner.value);
   } else if (whole.ok) add(0, whole.value);
-  let searchFrom = 0;
+  let unclosedAt: number | null = null;
   for (const attempt of bracketCandidates(cleaned)) {
-    if (attempt.ok) add(attempt.at ?? searchFrom, attempt.value);
-    searchFrom += 1;
+    if (attempt.ok && attempt.at !== undefined) add(attempt.at, attempt.value);
+    if (attempt.unclosedAt !== undefined) unclosedAt = attempt.unclosedAt;
   }
-  return { values: [...seen.values()].sort((a, b) => a.at - b.at).map((c) => c.value) };
+  const ordered = [...seen.values()].sort((a, b) => a.at - b.at);
+  const lastAt = ordered.at(-1)?.at ?? -1;
+  return {
+    values: ordered.map((c) => c.value),
+    cut:
+      // The whole answer read as one value is not cut, whatever a bracket scan of it finds.
+      !whole.ok && unclosedAt !== null && unclosedAt > lastAt
+        ? `The JSON starting with \`${preview(cleaned, unclosedAt)}\` is never closed (a closing bracket is missing, or the answer was cut off).`
+        : null,
+  };
 }
 
 function findJson(cleaned: string): JsonExtraction {
