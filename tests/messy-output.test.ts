@@ -234,7 +234,7 @@ describe('messy answers through the whole pipeline (every service a process)', (
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it(`${pipelineCases.length} requests store the right result or fail with the reason, mostly without an extra call`, async () => {
+  it(`${pipelineCases.length} requests store the right result or fail with the reason; a readable answer costs no extra call`, async () => {
     expect(pipelineCases.length).toBeGreaterThanOrEqual(60);
     const started = Date.now();
     const outcomes = await mapConcurrently(pipelineCases, 8, (c) => runCase(stack, c));

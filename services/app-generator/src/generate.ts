@@ -110,6 +110,9 @@ export async function generateApp(run: RunRecord, deps: GenerateDeps): Promise<N
     html,
     writeKey: run.id,
   });
+  // The run names its app before the join: when the tools arrive second, their branch moves
+  // the run on at once, possibly before this step's own transition lands.
+  if (run.toolBuilds === '1') await deps.runs.set(run.id, { appId });
   if (run.toolBuilds === '1' && !(await deps.runs.arrive(run.id, 'app'))) {
     // The app is ready before its tools: wait for the builds to finish.
     return { state: 'BUILDING_TOOLS', patch: { appId } };
