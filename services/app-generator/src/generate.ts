@@ -7,7 +7,10 @@ import {
   type Logger,
   type NoticeStore,
   type ToolStore,
+  closeDocument,
   extractHtml,
+  findFences,
+  normalizeNewlines,
   type ChatMessage,
   type LlmStage,
   type Next,
@@ -27,6 +30,30 @@ export interface GenerateDeps extends StreamDeps {
   /** Where demo mode tells a person, once, that the simulated model knows only its samples. */
   notices?: NoticeStore;
   logger?: Logger;
+}
+
+const CUT_OFF =
+  'Your answer was cut off before </html>. Reply with a shorter but complete document.';
+const NO_DOCUMENT =
+  'Your answer did not contain an HTML document. Reply with only the complete document, starting with <!DOCTYPE html>.';
+
+/**
+ * The document in an answer, or the problem to re-ask about. A document the model ended on its
+ * own (`finish_reason: stop`, no fence left open) that lacks only `</body></html>` is closed
+ * here rather than written again; one cut at the token limit is never taken.
+ */
+export function readDocument(
+  text: string,
+  finishReason: string | null,
+): { html: string; problem: '' } | { html: null; problem: string } {
+  const parsed = extractHtml(text);
+  if (!/<(!doctype|html|body)[\s>]/i.test(parsed.html)) return { html: null, problem: NO_DOCUMENT };
+  // Cut at the token limit after `</html>` (in trailing prose) still leaves a whole document.
+  if (!parsed.truncated) return { html: parsed.html, problem: '' };
+  if (finishReason === 'length') return { html: null, problem: CUT_OFF };
+  const fenceLeftOpen = findFences(normalizeNewlines(text)).some((f) => !f.closed);
+  const closed = finishReason === 'stop' && !fenceLeftOpen ? closeDocument(parsed.html) : null;
+  return closed ? { html: closed, problem: '' } : { html: null, problem: CUT_OFF };
 }
 
 /**
@@ -49,14 +76,9 @@ export async function streamDocument(
       target: 'app',
       reset: attempt > 0 || options.resetFirst === true,
     });
-    const parsed = extractHtml(text);
-    problem =
-      finishReason === 'length' || parsed.truncated
-        ? 'Your answer was cut off before </html>. Reply with a shorter but complete document.'
-        : /<(!doctype|html|body)[\s>]/i.test(parsed.html)
-          ? ''
-          : 'Your answer did not contain an HTML document. Reply with only the complete document, starting with <!DOCTYPE html>.';
-    if (!problem) return parsed.html;
+    const read = readDocument(text, finishReason);
+    if (read.html !== null) return read.html;
+    problem = read.problem;
     conversation = [
       ...messages,
       { role: 'assistant', content: text },
@@ -97,6 +119,9 @@ export async function generateApp(run: RunRecord, deps: GenerateDeps): Promise<N
     writeKey: run.id,
   });
   if (deps.llm.simulated && isGenericSimApp(html)) await explainDemoModel(deps, run);
+  // The run names its app before the join: when the tools arrive second, their branch moves
+  // the run on at once, possibly before this step's own transition lands.
+  if (run.toolBuilds === '1') await deps.runs.set(run.id, { appId });
   if (run.toolBuilds === '1' && !(await deps.runs.arrive(run.id, 'app'))) {
     // The app is ready before its tools: wait for the builds to finish.
     return { state: 'BUILDING_TOOLS', patch: { appId } };
