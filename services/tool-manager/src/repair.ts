@@ -32,6 +32,8 @@ export async function repairAfterCall(
     [job.args],
     {
       casesWorkspace: job.author,
+      // The registered version passed its build; a call-path repair is about the failed call.
+      requireArgsEffect: false,
     },
   );
   await deps.tools.recordActivity(job.name, {
