@@ -7,13 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  DEFAULT_REDIS_URL,
-  checkPrerequisites,
-  reportLines,
-  type Machine,
-  type Prerequisites,
-} from './prerequisites';
+import { checkPrerequisites, reportLines, type Machine, type Prerequisites } from './prerequisites';
 import { redisAnswers, startPrivateRedis, type PrivateRedis } from './private-redis';
 
 /** A prerequisite is missing and cannot be installed here; the message says what to do. */
@@ -25,10 +19,16 @@ export interface MachineSettings {
   chromiumPath?: string;
   /** PATH to look commands up on. */
   path?: string;
+  /** Without REDIS_URL: the port on 127.0.0.1 where a Redis is used, or started when none answers. */
+  localRedisPort: number;
 }
 
 function onPath(name: string, searchPath: string): boolean {
   return searchPath.split(':').some((dir) => dir && existsSync(path.join(dir, name)));
+}
+
+function localRedisUrl(port: number): string {
+  return `redis://127.0.0.1:${port}`;
 }
 
 /** The real machine, as `checkPrerequisites` sees it. */
@@ -43,7 +43,8 @@ export async function probeMachine(settings: MachineSettings): Promise<Machine> 
       0,
     ...(settings.chromiumPath ? { chromiumPath: settings.chromiumPath } : {}),
     ...(settings.redisUrl ? { redisUrl: settings.redisUrl } : {}),
-    redisAnswers: await redisAnswers(settings.redisUrl ?? DEFAULT_REDIS_URL),
+    localRedisUrl: localRedisUrl(settings.localRedisPort),
+    redisAnswers: await redisAnswers(settings.redisUrl ?? localRedisUrl(settings.localRedisPort)),
   };
 }
 
@@ -73,8 +74,8 @@ export interface ReadyMachine {
 }
 
 export interface PrepareOptions extends MachineSettings {
-  /** Where a private Redis listens and keeps its data. */
-  privateRedis: { port: () => Promise<number>; dir: string; persistent: boolean };
+  /** Where a private Redis keeps its data, and whether it persists it (append-only file). */
+  privateRedis: { dir: string; persistent: boolean };
   /** One line to the person. */
   say: (line: string) => void;
 }
@@ -103,9 +104,8 @@ export async function prepareMachine(options: PrepareOptions): Promise<ReadyMach
     throw new MachineNotReady(lines.join('\n'));
   }
   if (!found.privateRedis) return { redisUrl: found.redisUrl, privateRedis: null };
-  const port = await options.privateRedis.port();
   const redis = await startPrivateRedis({
-    port,
+    port: options.localRedisPort,
     dir: options.privateRedis.dir,
     persistent: options.privateRedis.persistent,
   }).catch((err: unknown) => {

@@ -9,7 +9,6 @@ import { redactUrl } from '@hyperdesk/shared';
 
 /** The Chromium the app checks use unless CHROMIUM_PATH says otherwise (Debian's package). */
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
-export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 export interface Machine {
   /** Whether a command is on PATH. */
@@ -23,7 +22,9 @@ export interface Machine {
   chromiumPath?: string;
   /** REDIS_URL as configured; undefined when the person set none. */
   redisUrl?: string;
-  /** Whether a Redis answers PING at the URL in effect (REDIS_URL, or the default). */
+  /** Without REDIS_URL: the Redis on this machine that is used, or started when none answers. */
+  localRedisUrl: string;
+  /** Whether a Redis answers PING at the URL in effect (REDIS_URL, or the local one). */
   redisAnswers: boolean;
 }
 
@@ -42,7 +43,7 @@ export interface Prerequisites {
   problems: string[];
   /** No Redis answers and none is configured: a private redis-server is started for the session. */
   privateRedis: boolean;
-  /** The Redis URL the services will use (the private one's port may still be chosen later). */
+  /** The Redis URL the services will use. */
   redisUrl: string;
   /** The packages to install here and now with apt-get (through sudo or not), or null when they cannot be. */
   install: { packages: string[]; sudo: boolean } | null;
@@ -54,7 +55,7 @@ export interface Prerequisites {
 export function checkPrerequisites(machine: Machine): Prerequisites {
   const missing: MissingPiece[] = [];
   const problems: string[] = [];
-  const redisUrl = machine.redisUrl ?? DEFAULT_REDIS_URL;
+  const redisUrl = machine.redisUrl ?? machine.localRedisUrl;
   const privateRedis = !machine.redisAnswers && machine.redisUrl === undefined;
 
   if (!machine.redisAnswers && machine.redisUrl !== undefined) {
@@ -65,7 +66,7 @@ export function checkPrerequisites(machine: Machine): Prerequisites {
   if (privateRedis && !machine.hasCommand('redis-server')) {
     missing.push({
       name: 'redis-server',
-      why: `no Redis answers at ${DEFAULT_REDIS_URL}, so a private one is started`,
+      why: `no Redis answers at ${redisUrl}, so a private one is started`,
       aptPackage: 'redis-server',
     });
   }

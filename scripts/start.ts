@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { BaseEnv, LlmEnv, createLlmClient, parseEnv, resolveLlmConfig } from '@hyperdesk/shared';
 import { z } from 'zod';
 import { MachineNotReady, prepareMachine, type ReadyMachine } from './machine';
-import { DEFAULT_REDIS_URL } from './prerequisites';
 import { NODE_SERVICES, builtEntry, sourceEntry, type NodeServiceName } from './services';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -36,9 +35,12 @@ const LauncherEnv = BaseEnv.extend(LlmEnv.shape).extend({
   METRICS_PORT: z.coerce.number().int().min(0).max(65533).optional(),
   /** Unset (or empty): the default Redis if one answers, else a private one for the session. */
   REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
-  /** Where the private Redis listens and keeps its data (append-only file). */
-  PRIVATE_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
-  PRIVATE_REDIS_DIR: z.string().default('.hyperdesk/redis'),
+  /**
+   * Without REDIS_URL: the Redis on 127.0.0.1 at this port is used, and when none answers one
+   * is started there for the session, keeping its data (append-only file) in LOCAL_REDIS_DIR.
+   */
+  LOCAL_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
+  LOCAL_REDIS_DIR: z.string().default('.hyperdesk/redis'),
   CHROMIUM_PATH: z.string().optional(),
   PATH: z.string().default(''),
 });
@@ -135,11 +137,8 @@ async function main(): Promise<void> {
       ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
       ...(env.CHROMIUM_PATH ? { chromiumPath: env.CHROMIUM_PATH } : {}),
       path: env.PATH,
-      privateRedis: {
-        port: async () => env.PRIVATE_REDIS_PORT,
-        dir: path.resolve(root, env.PRIVATE_REDIS_DIR),
-        persistent: true,
-      },
+      localRedisPort: env.LOCAL_REDIS_PORT,
+      privateRedis: { dir: path.resolve(root, env.LOCAL_REDIS_DIR), persistent: true },
       say,
     });
   } catch (err) {
@@ -150,7 +149,7 @@ async function main(): Promise<void> {
   const privateRedis = machine.privateRedis;
   if (privateRedis) {
     say(
-      `no Redis answers at ${DEFAULT_REDIS_URL} and REDIS_URL is unset: a private redis-server runs for this session on ${privateRedis.url} (pid ${privateRedis.pid}, data in ${privateRedis.dir.startsWith(root) ? path.relative(root, privateRedis.dir) : privateRedis.dir})`,
+      `REDIS_URL is unset and no Redis answers at ${privateRedis.url}: started a private redis-server for this session (pid ${privateRedis.pid}, data in ${privateRedis.dir.startsWith(root) ? path.relative(root, privateRedis.dir) : privateRedis.dir})`,
     );
     // Whatever way the launcher ends, its Redis ends with it.
     process.on('exit', () => privateRedis.kill());
