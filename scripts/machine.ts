@@ -74,8 +74,8 @@ export interface ReadyMachine {
 }
 
 export interface PrepareOptions extends MachineSettings {
-  /** Where a private Redis keeps its data, and whether it persists it (append-only file). */
-  privateRedis: { dir: string; persistent: boolean };
+  /** Where a private Redis keeps its data, whether it persists it (append-only file), and whether it outlives a Ctrl-C to stop after the services. */
+  privateRedis: { dir: string; persistent: boolean; ownProcessGroup: boolean };
   /** One line to the person. */
   say: (line: string) => void;
 }
@@ -108,6 +108,7 @@ export async function prepareMachine(options: PrepareOptions): Promise<ReadyMach
     port: options.localRedisPort,
     dir: options.privateRedis.dir,
     persistent: options.privateRedis.persistent,
+    ownProcessGroup: options.privateRedis.ownProcessGroup,
   }).catch((err: unknown) => {
     throw new MachineNotReady(err instanceof Error ? err.message : String(err));
   });

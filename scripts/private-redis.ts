@@ -23,6 +23,11 @@ export interface PrivateRedisOptions {
   dir: string;
   /** Append-only file, fsync every second (what the design asks of the one store). */
   persistent: boolean;
+  /**
+   * Its own process group, so a Ctrl-C in the terminal reaches only the services and the owner
+   * stops Redis after them (the launcher). Otherwise a Ctrl-C stops it with everything else.
+   */
+  ownProcessGroup: boolean;
   /** How long to wait for the first PONG. */
   timeoutMs?: number;
 }
@@ -71,9 +76,7 @@ export async function startPrivateRedis(options: PrivateRedisOptions): Promise<P
       '--maxmemory-policy',
       'noeviction',
     ],
-    // Its own process group: a Ctrl-C in the terminal reaches the services, and Redis is
-    // stopped after them, so they can finish their work against it.
-    { cwd: options.dir, stdio: 'ignore', detached: true },
+    { cwd: options.dir, stdio: 'ignore', detached: options.ownProcessGroup },
   );
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();

@@ -138,7 +138,12 @@ async function main(): Promise<void> {
       ...(env.CHROMIUM_PATH ? { chromiumPath: env.CHROMIUM_PATH } : {}),
       path: env.PATH,
       localRedisPort: env.LOCAL_REDIS_PORT,
-      privateRedis: { dir: path.resolve(root, env.LOCAL_REDIS_DIR), persistent: true },
+      // Its own process group: a Ctrl-C reaches the services, and Redis is stopped after them.
+      privateRedis: {
+        dir: path.resolve(root, env.LOCAL_REDIS_DIR),
+        persistent: true,
+        ownProcessGroup: true,
+      },
       say,
     });
   } catch (err) {

@@ -23,7 +23,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       path: process.env.PATH ?? '',
       // A port nothing listens on: without REDIS_URL the run gets a Redis of its own.
       localRedisPort: await freePort(),
-      privateRedis: { dir, persistent: false },
+      privateRedis: { dir, persistent: false, ownProcessGroup: false },
       say,
     });
     if (ready.privateRedis)
