@@ -24,4 +24,5 @@ export * from './users';
 export * from './watchdog';
 export * from './desktop-context';
 export * from './notices';
+export * from './demo-model';
 export * from './open-windows';
