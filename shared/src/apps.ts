@@ -93,7 +93,7 @@ export class AppStore {
     });
   }
 
-  /** Removes an app and every version of it. */
+  /** Removes an app, every version of it and the data it kept. */
   async remove(id: string, owner: string): Promise<void> {
     await this.redis
       .multi()
@@ -102,7 +102,9 @@ export class AppStore {
         this.keys.appVersions(id),
         this.keys.appRunVersions(id),
         this.keys.appThumbs(id),
+        this.keys.appData(owner, id),
       )
+      .hdel(this.keys.appDataSizes(owner), id)
       .zrem(this.keys.userApps(owner), id)
       .exec();
   }

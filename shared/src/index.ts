@@ -25,3 +25,4 @@ export * from './watchdog';
 export * from './desktop-context';
 export * from './notices';
 export * from './open-windows';
+export * from './app-data';

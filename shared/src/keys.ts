@@ -23,6 +23,10 @@ export function redisKeys(prefix: string) {
     appThumbs: (id: string) => `${prefix}:app:${id}:thumbs`,
     /** Hash: key → ContextEntry JSON, the desktop context the person's apps share. */
     userContext: (owner: string) => `${prefix}:user:${owner}:context`,
+    /** Hash: key → value, the data an app keeps (its `localStorage`) for this person. */
+    appData: (owner: string, appId: string) => `${prefix}:user:${owner}:app-data:${appId}`,
+    /** Hash: app id → bytes its data takes, for the person's limit over all apps. */
+    appDataSizes: (owner: string) => `${prefix}:user:${owner}:app-data-sizes`,
     /** The person's notices, newest first (capped list of Notice JSON). */
     userNotices: (owner: string) => `${prefix}:user:${owner}:notices`,
     /** Pub/sub channel for what every connection of a person gets (notices, context). */

@@ -7,6 +7,7 @@ import type { GatewayDeps } from './deps';
 import { authMode } from './env';
 import { registerErrorHandler } from './errors';
 import { adminRoutes } from './routes/admin';
+import { appDataRoutes } from './routes/app-data';
 import { appRoutes } from './routes/apps';
 import { askRoutes } from './routes/ask';
 import { authRoutes } from './routes/auth';
@@ -38,6 +39,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   adminRoutes(app, deps);
   runRoutes(app, deps);
   appRoutes(app, deps);
+  appDataRoutes(app, deps);
   toolRoutes(app, deps);
   monoRoutes(app, deps);
   contentRoutes(app, deps);

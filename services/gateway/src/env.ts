@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { BaseEnv, LlmEnv, Username, parseEnv } from '@hyperdesk/shared';
+import { BaseEnv, DEFAULT_APP_DATA_BYTES, LlmEnv, Username, parseEnv } from '@hyperdesk/shared';
 import { z } from 'zod';
 
 const defaultWebDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -28,6 +28,14 @@ export const GatewayEnv = BaseEnv.extend(LlmEnv.shape).extend({
   DAILY_TOKEN_BUDGET: z.coerce.number().int().min(1).default(2_000_000),
   /** `hyperdesk.ask` calls one app may make per minute. */
   ASKS_PER_APP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Bytes (UTF-8, keys and values) one app may keep in its store for one person. */
+  APP_DATA_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_APP_DATA_BYTES),
+  /** Bytes all of one person's apps may keep together. */
+  APP_DATA_BYTES_PER_PERSON: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(50 * 1024 * 1024),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_WINDOW_S: z.coerce.number().int().min(1).default(900),
   /** A run with no progress for this long is stopped as FAILED by the watchdog. */
