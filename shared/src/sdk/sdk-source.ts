@@ -1,9 +1,12 @@
+import { STORAGE_SOURCE } from './storage-source';
+
 /**
  * The SDK injected into every app, as source text. It gives `hyperdesk.tool(name, args)`,
  * `hyperdesk.ask(prompt, options)` (the model, streamed, optionally as JSON matching a
  * schema), `hyperdesk.live(fn, ms)` (re-runs while the window is visible),
  * `hyperdesk.context` (state shared between the person's windows) and
- * `hyperdesk.notify(level, text)`. It shims `fetch('/api/mono/...')` through the bridge,
+ * `hyperdesk.notify(level, text)` and `hyperdesk.storage` (the app's saved data, also its
+ * `localStorage` and `sessionStorage`: see storage-source.ts). It shims `fetch('/api/mono/...')` through the bridge,
  * blocks every other network request, and reports errors to the host window.
  */
 export const SDK_SOURCE = String.raw`(() => {
@@ -46,6 +49,10 @@ export const SDK_SOURCE = String.raw`(() => {
       post({ type: 'ask', id, prompt: String(prompt), schema: o.schema, system: o.system === undefined ? undefined : String(o.system) });
     });
   }
+  // The app's data, put into the document by the desktop (none in a check): Web Storage.
+  const seed = window.__hyperdeskData || {};
+  delete window.__hyperdeskData;
+  const store = (${STORAGE_SOURCE})(post, request, seed);
   const hidden = () => hostHidden || document.hidden;
   function live(a, b, c, d) {
     const fn = typeof a === 'function' ? a : () => tool(a, b).then(d);
@@ -94,6 +101,10 @@ export const SDK_SOURCE = String.raw`(() => {
       case 'visibility':
         hostHidden = !!m.hidden;
         resumeLoops();
+        return;
+      case 'storage-change':
+      case 'storage-reset':
+        store.receive(m);
         return;
       case 'ask-token': {
         const call = asks.get(m.id);
@@ -170,6 +181,7 @@ export const SDK_SOURCE = String.raw`(() => {
   };
   window.hyperdesk = Object.freeze({
     tool, ask, live, context, notify,
+    storage: store.storage,
     /** True while the window is minimized or the page is hidden. */
     get hidden() { return hidden(); },
   });

@@ -3,7 +3,10 @@ import { errorMessage } from './api';
 import { AskError, raiseNotice, setContext, streamAsk } from './desktop-api';
 import type { SharedContext } from './shared-context';
 
-type AppRequest = Exclude<AppMessage, { type: 'tool' | 'error' | 'ready' | 'shortcut' }>;
+type AppRequest = Exclude<
+  AppMessage,
+  { type: 'tool' | 'error' | 'ready' | 'shortcut' | 'storage-write' }
+>;
 
 /**
  * The model, context and notice calls of one app frame. The desktop makes each call

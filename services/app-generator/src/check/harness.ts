@@ -60,6 +60,12 @@ export function harnessDocument(
       frame.contentWindow.postMessage({ hyperdesk: 1, type: 'reply', id: m.id, ok: true, result: m.type === 'context-set' ? m.value : undefined }, '*');
       return;
     }
+    // Web Storage in the check: the app starts with an empty store of its own, and its
+    // writes are acknowledged and kept nowhere (a person's data is never read or written).
+    if (m.type === 'storage-write') {
+      if (typeof m.id === 'number') frame.contentWindow.postMessage({ hyperdesk: 1, type: 'reply', id: m.id, ok: true, result: null }, '*');
+      return;
+    }
     if (m.type !== 'tool') return;
     window.__report.calls.push(m.name);
     const ok = Object.prototype.hasOwnProperty.call(answers, m.name);
