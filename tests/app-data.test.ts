@@ -21,6 +21,12 @@ const PERSON_LIMIT = 12_000;
 declare const hyperdesk: {
   storage: { get(key: string): Promise<unknown>; set(key: string, value: unknown): Promise<void> };
 };
+declare const sessionStorage: {
+  length: number;
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+};
+declare const document: { title: string };
 declare const localStorage: {
   [key: string]: unknown;
   getItem(key: string): string | null;
@@ -73,7 +79,10 @@ describe('app data', () => {
     });
     expect(created.status).toBe(201);
     bob = await Session.login(stack.baseUrl, 'bob', PASSWORD);
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    context = await browser.newContext({
+      viewport: { width: 1280, height: 800 },
+      acceptDownloads: true,
+    });
     const [name, value] = (admin.auth.cookie ?? '').split('=');
     await context.addCookies([{ name: name ?? '', value: value ?? '', url: stack.baseUrl }]);
     page = await context.newPage();
@@ -132,14 +141,28 @@ describe('app data', () => {
   const windowAt = (i: number): Locator =>
     page.locator('main section[data-testid="window"]').nth(i);
 
-  /** The frame of a window once its app document runs. */
+  /** The frame of a window once its app document runs (looked up until it shows the app). */
   async function appFrame(win: Locator): Promise<Frame> {
     const element = win.locator('[data-testid="app-frame"][data-mode="final"]');
-    await element.waitFor(EVENTUALLY);
-    const frame = await (await element.elementHandle())?.contentFrame();
-    if (!frame) throw new Error('the window has no app frame');
-    await frame.locator('#visits').waitFor({ state: 'attached', ...EVENTUALLY });
-    return frame;
+    let found: Frame | null = null;
+    await expect
+      .poll(async () => {
+        const frame = await (
+          await element.elementHandle({ timeout: 1000 }).catch(() => null)
+        )?.contentFrame();
+        found =
+          frame &&
+          !frame.isDetached() &&
+          (await frame
+            .locator('#visits')
+            .count()
+            .catch(() => 0)) > 0
+            ? frame
+            : null;
+        return found !== null;
+      }, EVENTUALLY)
+      .toBe(true);
+    return found as unknown as Frame;
   }
 
   const text = (frame: Frame, selector: string) => frame.locator(selector).textContent();
@@ -223,6 +246,135 @@ describe('app data', () => {
     await closing.getByTestId('close').click();
     await expect.poll(() => data(visits), EVENTUALLY).toMatchObject({ lastWords: 'kept' });
     expect(await a.evaluate(() => localStorage.getItem('lastWords'))).toBe('kept');
+  });
+
+  it('behaves like the browser’s Web Storage, and a value with </script> round-trips', async () => {
+    await openDesktop([visits]);
+    let frame = await appFrame(windowAt(0));
+    const shown = await frame.evaluate(() => {
+      const s = localStorage as unknown as Record<string, unknown> & {
+        length: number;
+        key(i: number): string | null;
+        setItem(k: unknown, v: unknown): void;
+        getItem(k: string): string | null;
+        removeItem(k: string): void;
+      };
+      s.setItem('n', 42);
+      s.prop = true;
+      const forIn: string[] = [];
+      for (const key in s) forIn.push(key);
+      const keys = Object.keys(s);
+      const tricky = '</script><script>document.title="escaped"</script>\u2028<!--';
+      s.setItem('tricky', tricky);
+      let missingArgument = '';
+      try {
+        (s.setItem as (k: string) => void)('only a key');
+      } catch (err) {
+        missingArgument = (err as Error).name;
+      }
+      const result = {
+        n: s.getItem('n'),
+        prop: s.prop,
+        missing: s.getItem('missing'),
+        inOperator: 'n' in s,
+        forIn: forIn.includes('n') && forIn.includes('prop') && !forIn.includes('getItem'),
+        keys: keys.includes('n') && keys.includes('prop'),
+        length: s.length === Object.keys(s).length,
+        key: s.key(Object.keys(s).indexOf('n')),
+        keyOutOfRange: s.key(1000),
+        json: JSON.parse(JSON.stringify(s)).n as unknown,
+        tag: Object.prototype.toString.call(s),
+        missingArgument,
+        session: (() => {
+          sessionStorage.setItem('tab', 'this window');
+          return sessionStorage.getItem('tab');
+        })(),
+      };
+      delete s.prop;
+      s.removeItem('n');
+      return { ...result, afterDelete: s.getItem('prop'), afterRemove: s.getItem('n') };
+    });
+    expect(shown).toEqual({
+      n: '42',
+      prop: 'true',
+      missing: null,
+      inOperator: true,
+      forIn: true,
+      keys: true,
+      length: true,
+      key: 'n',
+      keyOutOfRange: null,
+      json: '42',
+      tag: '[object Storage]',
+      missingArgument: 'TypeError',
+      session: 'this window',
+      afterDelete: null,
+      afterRemove: null,
+    });
+    await expect.poll(async () => (await data(visits)).tricky, EVENTUALLY).toBeDefined();
+    // The value is put into the next document as it is, and runs nothing.
+    await page.reload();
+    frame = await appFrame(windowAt(0));
+    expect(await frame.evaluate(() => localStorage.getItem('tricky'))).toBe(
+      '</script><script>document.title="escaped"</script>\u2028<!--',
+    );
+    expect(await frame.evaluate(() => document.title)).toBe('Visits');
+    // sessionStorage lasted as long as the window's page: a reload starts it empty.
+    expect(await frame.evaluate(() => sessionStorage.length)).toBe(0);
+    await frame.evaluate(() => localStorage.removeItem('tricky'));
+    await expect.poll(async () => (await data(visits)).tricky, EVENTUALLY).toBeUndefined();
+  });
+
+  it('shows, exports, imports and clears an app’s data from the window’s menu', async () => {
+    await openDesktop([visits]);
+    const win = windowAt(0);
+    await win.getByTestId('more').click();
+    await page.getByTestId('open-app-data').click();
+    const panel = win.getByTestId('app-data');
+    await expect
+      .poll(() => panel.getByTestId('app-data-size').textContent(), EVENTUALLY)
+      .toMatch(/^\d+ items, [\d.]+ (B|KB) of 8\.0 KB$/);
+
+    const download = page.waitForEvent('download');
+    await panel.getByTestId('app-data-export').click();
+    const exported = JSON.parse(readFileSync((await (await download).path()) ?? '', 'utf8')) as {
+      entries: [string, string][];
+    };
+    expect(Object.fromEntries(exported.entries)).toEqual(await data(visits));
+
+    // Import replaces the data, and the open window starts again with it.
+    const chooser = page.waitForEvent('filechooser');
+    await panel.getByTestId('app-data-import').click();
+    await (
+      await chooser
+    ).setFiles({
+      name: 'visits.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(
+        JSON.stringify({
+          entries: [
+            ['visits', '41'],
+            ['note', 'imported'],
+          ],
+        }),
+      ),
+    });
+    await expect
+      .poll(() => panel.getByTestId('app-data-status').textContent(), EVENTUALLY)
+      .toBe('Imported.');
+    let frame = await appFrame(win);
+    await expect.poll(() => text(frame, '#saved'), EVENTUALLY).toBe('imported');
+    expect(await text(frame, '#visits')).toBe('42');
+
+    // Clear asks first; then the data is gone and the app starts from nothing.
+    await panel.getByTestId('app-data-clear').click();
+    await panel.getByTestId('app-data-clear-confirm').click();
+    await expect
+      .poll(() => panel.getByTestId('app-data-status').textContent(), EVENTUALLY)
+      .toBe('Cleared.');
+    frame = await appFrame(win);
+    await expect.poll(() => text(frame, '#visits'), EVENTUALLY).toBe('1');
+    await expect.poll(() => data(visits), EVENTUALLY).toEqual({ visits: '1' });
   });
 
   it('keeps another person and another app out of the data', async () => {
