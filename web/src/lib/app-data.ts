@@ -24,6 +24,9 @@ class AppData {
   entries = new Map<string, string>();
   limit = DEFAULT_APP_DATA_BYTES;
   loaded: Promise<void> | null = null;
+  /** The saved data has been read. Until then nothing is saved: a frame seeded with nothing
+   * (the read failed) must not write over data it never saw. */
+  read = false;
   readonly frames = new Set<DataFrame>();
   #batch: Batch | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -44,6 +47,19 @@ class AppData {
     const view = await readAppData(this.appId);
     this.entries = new Map(view.entries);
     this.limit = view.limit;
+    this.read = true;
+  }
+
+  /** Reads the saved data, trying again twice after a failure. */
+  async loadPatiently(): Promise<void> {
+    for (const wait of [300, 1000]) {
+      try {
+        return await this.load();
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+    return this.load();
   }
 
   /** A frame's changes: kept here, shown to the app's other frames, saved soon. */
@@ -85,6 +101,8 @@ class AppData {
     const saving = previous.then(async () => {
       if (!batch) return;
       try {
+        if (!this.read)
+          throw new Error("The app's saved data could not be read, so changes are not saved.");
         const size = await writeAppData(
           this.appId,
           { clear: batch.clear, changes: [...batch.changes] },
@@ -157,7 +175,7 @@ class AppDataHub {
     if ((data.frames.size === 0 && !data.busy) || !data.loaded) {
       data.loaded = data
         .settled()
-        .then(() => data.load())
+        .then(() => data.loadPatiently())
         .catch((error: unknown) => {
           data.loaded = null;
           console.warn(`[app-data] ${appId} could not be read:`, errorMessage(error));
