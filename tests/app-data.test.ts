@@ -248,6 +248,30 @@ describe('app data', () => {
     expect(await a.evaluate(() => localStorage.getItem('lastWords'))).toBe('kept');
   });
 
+  it('shows a change made in another tab of the desktop, with a storage event', async () => {
+    await openDesktop([visits]);
+    const mine = await appFrame(windowAt(0));
+    const other = await context.newPage();
+    try {
+      await other.goto(stack.baseUrl);
+      const element = other
+        .locator('main section[data-testid="window"]')
+        .first()
+        .locator('[data-testid="app-frame"][data-mode="final"]');
+      await element.waitFor(EVENTUALLY);
+      const theirs = await (await element.elementHandle())?.contentFrame();
+      if (!theirs) throw new Error('the other tab shows no app frame');
+      await theirs.locator('#visits').waitFor({ state: 'attached', ...EVENTUALLY });
+      await theirs.evaluate(() => localStorage.setItem('fromTab', 'two'));
+      await expect.poll(() => text(mine, '#last'), EVENTUALLY).toBe('fromTab=two');
+      expect(await mine.evaluate(() => localStorage.getItem('fromTab'))).toBe('two');
+      await mine.evaluate(() => localStorage.removeItem('fromTab'));
+      await expect.poll(() => text(theirs, '#last'), EVENTUALLY).toBe('fromTab=null');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('behaves like the browser’s Web Storage, and a value with </script> round-trips', async () => {
     await openDesktop([visits]);
     let frame = await appFrame(windowAt(0));

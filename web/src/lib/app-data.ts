@@ -31,6 +31,8 @@ class AppData {
   #batch: Batch | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
   #saving: Promise<void> = Promise.resolve();
+  /** Saves started and not yet answered. */
+  #inFlight = 0;
 
   constructor(readonly appId: string) {}
 
@@ -81,7 +83,7 @@ class AppData {
     this.#timer ??= setTimeout(() => void this.save(), SAVE_AFTER_MS);
   }
 
-  #tell(from: DataFrame, key: string | null, newValue: string | null): void {
+  #tell(from: DataFrame | null, key: string | null, newValue: string | null): void {
     for (const frame of this.frames) {
       if (frame !== from)
         frame.send({ hyperdesk: 1, type: 'storage-change', area: 'local', key, newValue });
@@ -98,6 +100,7 @@ class AppData {
     const batch = this.#batch;
     this.#batch = null;
     const previous = this.#saving.catch(() => undefined);
+    this.#inFlight += 1;
     const saving = previous.then(async () => {
       if (!batch) return;
       try {
@@ -114,6 +117,7 @@ class AppData {
         throw error;
       }
     });
+    void saving.catch(() => undefined).finally(() => (this.#inFlight -= 1));
     this.#saving = saving;
     return saving;
   }
@@ -131,6 +135,28 @@ class AppData {
         limit: this.limit,
         error: errorMessage(error),
       });
+    }
+  }
+
+  /**
+   * The saved data changed, perhaps in another tab: read it again and tell the open frames
+   * what differs, as `storage` events. This page's own saves find nothing new. While changes
+   * of this page wait or are being saved, the read could be older than them: skipped.
+   */
+  async changedElsewhere(): Promise<void> {
+    if (this.frames.size === 0) {
+      this.loaded = null;
+      return;
+    }
+    if (this.busy || this.#inFlight > 0) return;
+    const view = await readAppData(this.appId).catch(() => null);
+    if (!view || this.busy || this.#inFlight > 0) return;
+    const before = this.entries;
+    this.entries = new Map(view.entries);
+    this.limit = view.limit;
+    for (const key of new Set([...before.keys(), ...this.entries.keys()])) {
+      const value = this.entries.get(key) ?? null;
+      if ((before.get(key) ?? null) !== value) this.#tell(null, key, value);
     }
   }
 
@@ -227,6 +253,10 @@ class AppDataHub {
   /** Saves every app's waiting changes (the desktop page is going away). */
   saveAll(): void {
     for (const appId of this.#apps.keys()) this.save(appId, true);
+  }
+
+  changedElsewhere(appId: string): Promise<void> {
+    return this.#apps.get(appId)?.changedElsewhere() ?? Promise.resolve();
   }
 
   replace(appId: string, change: () => Promise<void>): Promise<void> {

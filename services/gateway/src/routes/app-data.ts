@@ -34,15 +34,23 @@ export function appDataRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     return store.read(request.user.name, id);
   });
 
+  // Every connection of the person hears of a change, so the app's windows in other tabs
+  // see it too (as another browser tab's `localStorage` change is seen).
+  const changed = (user: string, appId: string) =>
+    deps.redis.publish(deps.keys.userChannel(user), JSON.stringify({ type: 'app-data', appId }));
+
   app.put('/api/apps/:id/data', { bodyLimit: dataBodyLimit(deps) }, async (request) => {
     const id = await owned(request.params, request.user.name);
     const write = parseInput(AppDataWrite, request.body, 'data write');
-    return store.write(request.user.name, id, write);
+    const size = await store.write(request.user.name, id, write);
+    await changed(request.user.name, id);
+    return size;
   });
 
   app.delete('/api/apps/:id/data', async (request) => {
     const id = await owned(request.params, request.user.name);
     await store.clear(request.user.name, id);
+    await changed(request.user.name, id);
     return { id, cleared: true };
   });
 
