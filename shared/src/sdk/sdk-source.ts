@@ -1,4 +1,5 @@
 import { STORAGE_SOURCE } from './storage-source';
+import { CONTAINMENT_SOURCE } from './containment-source';
 
 /**
  * The SDK injected into every app, as source text. It gives `hyperdesk.tool(name, args)`,
@@ -6,11 +7,20 @@ import { STORAGE_SOURCE } from './storage-source';
  * schema), `hyperdesk.live(fn, ms)` (re-runs while the window is visible),
  * `hyperdesk.context` (state shared between the person's windows) and
  * `hyperdesk.notify(level, text)` and `hyperdesk.storage` (the app's saved data, also its
- * `localStorage` and `sessionStorage`: see storage-source.ts). It shims `fetch('/api/mono/...')` through the bridge,
- * blocks every other network request, and reports errors to the host window.
+ * `localStorage` and `sessionStorage`: see storage-source.ts). It shims
+ * `fetch('/api/mono/...')` through the bridge, blocks every other network request, and
+ * reports errors to the host window. It runs as `(SDK_SOURCE)(key, seed)`, with the key the
+ * host put into the document and the app's data (`prepareAppDocument`).
  */
-export const SDK_SOURCE = String.raw`(() => {
-  const post = (m) => parent.postMessage(Object.assign({ hyperdesk: 1 }, m), '*');
+export const SDK_SOURCE = String.raw`(key, seed) => {
+  // Bound to this document: the SDK opens a channel and hands the host its end with the
+  // key the host put into this document, before any of the app's code exists. A document
+  // the frame navigates to has no channel, and the key is spent.
+  const channel = new MessageChannel();
+  const send = channel.port1.postMessage.bind(channel.port1);
+  parent.postMessage({ hyperdesk: 1, type: 'connect', key }, '*', [channel.port2]);
+  const post = (m) => send(Object.assign({ hyperdesk: 1 }, m));
+  (${CONTAINMENT_SOURCE})(post);
   const pending = new Map();
   const asks = new Map();
   const watchers = new Map();
@@ -49,10 +59,8 @@ export const SDK_SOURCE = String.raw`(() => {
       post({ type: 'ask', id, prompt: String(prompt), schema: o.schema, system: o.system === undefined ? undefined : String(o.system) });
     });
   }
-  // The app's data, put into the document by the desktop (none in a check): Web Storage.
-  const seed = window.__hyperdeskData || {};
-  delete window.__hyperdeskData;
-  const store = (${STORAGE_SOURCE})(post, request, seed);
+  // Web Storage over the app's data, which the desktop put into the document (none in a check).
+  const store = (${STORAGE_SOURCE})(post, request, seed || {});
   const hidden = () => hostHidden || document.hidden;
   function live(a, b, c, d) {
     const fn = typeof a === 'function' ? a : () => tool(a, b).then(d);
@@ -93,8 +101,7 @@ export const SDK_SOURCE = String.raw`(() => {
   function notify(level, text) {
     post({ type: 'notify', level: String(level), text: String(text) });
   }
-  addEventListener('message', (event) => {
-    if (event.source !== parent) return;
+  channel.port1.onmessage = (event) => {
     const m = event.data;
     if (!m || m.hyperdesk !== 1) return;
     switch (m.type) {
@@ -153,7 +160,7 @@ export const SDK_SOURCE = String.raw`(() => {
         }
       }
     }
-  });
+  };
   const MONO = /^(?:https?:\/\/[^/]+)?\/api\/mono\/([a-z][a-z0-9_]*)\/?(?:\?([^#]*))?/;
   window.fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : (input && input.url) || String(input);
@@ -195,4 +202,4 @@ export const SDK_SOURCE = String.raw`(() => {
     post({ type: 'shortcut', name, back: e.shiftKey });
   }, true);
   addEventListener('DOMContentLoaded', () => post({ type: 'ready' }));
-})();`;
+}`;

@@ -5,7 +5,7 @@ import type { SharedContext } from './shared-context';
 
 type AppRequest = Exclude<
   AppMessage,
-  { type: 'tool' | 'error' | 'ready' | 'shortcut' | 'storage-write' }
+  { type: 'tool' | 'error' | 'ready' | 'shortcut' | 'unfocus' | 'storage-write' }
 >;
 
 /**

@@ -267,27 +267,21 @@ class AppDataHub {
 export const appData = new AppDataHub();
 
 /**
- * Frames of closed windows, for a few seconds: a write the app posted just before its
- * window closed can arrive after the frame is gone, and is still saved.
+ * The port of a document that went (its window closed, or a new version replaced it): a
+ * write the app posted just before can still be on its way, so for a few seconds the port
+ * takes storage writes, and nothing else, for the app, and they are saved.
  */
-const closedFrames = new Map<MessageEventSource, { appId: string; frame: DataFrame }>();
-
-export function lingerClosedFrame(source: Window | null | undefined, appId: string): void {
-  if (!source) return;
+export function lingerPort(port: MessagePort, appId: string): void {
   const frame: DataFrame = { send: () => undefined, onReplaced: () => undefined };
-  closedFrames.set(source, { appId, frame });
-  setTimeout(() => closedFrames.delete(source), 5000);
+  port.onmessage = (event) => {
+    const message = parseAppMessage(event.data);
+    if (message?.type !== 'storage-write' || message.area !== 'local') return;
+    const { id: _answered, ...write } = message;
+    appData.write(appId, frame, write);
+    appData.save(appId);
+  };
+  setTimeout(() => port.close(), 5000);
 }
-
-addEventListener('message', (event) => {
-  const closed = event.source ? closedFrames.get(event.source) : undefined;
-  if (!closed) return;
-  const message = parseAppMessage(event.data);
-  if (message?.type !== 'storage-write' || message.area !== 'local') return;
-  const { id: _answered, ...write } = message;
-  appData.write(closed.appId, closed.frame, write);
-  appData.save(closed.appId);
-});
 
 addEventListener('pagehide', () => appData.saveAll());
 addEventListener('visibilitychange', () => {
