@@ -24,5 +24,6 @@ export * from './users';
 export * from './watchdog';
 export * from './desktop-context';
 export * from './notices';
+export * from './demo-model';
 export * from './open-windows';
 export * from './app-data';

@@ -29,6 +29,8 @@ export function redisKeys(prefix: string) {
     appDataSizes: (owner: string) => `${prefix}:user:${owner}:app-data-sizes`,
     /** The person's notices, newest first (capped list of Notice JSON). */
     userNotices: (owner: string) => `${prefix}:user:${owner}:notices`,
+    /** Set once a notice meant to be shown a person only once has been raised. */
+    userNoticeOnce: (owner: string, flag: string) => `${prefix}:user:${owner}:notice-once:${flag}`,
     /** Pub/sub channel for what every connection of a person gets (notices, context). */
     userChannel: (owner: string) => `${prefix}:live-user:${owner}`,
     /** `hyperdesk.ask` calls an app made in a one-minute window (the per-app rate limit). */
