@@ -15,6 +15,7 @@ export * from './contents';
 export * from './service';
 export * from './runner';
 export * from './schema';
+export * from './json-limits';
 export * from './tools';
 export * from './tool-call';
 export * from './llm/index';
