@@ -306,12 +306,13 @@ describe('same-origin: effects need a non-GET request from the desktop’s origi
         `${origin} → 403`,
       );
     }
-    for (const headers of [
+    const accepted: Record<string, string>[] = [
       { cookie, origin: gw.baseUrl },
       { cookie, origin: 'https://desk.example.com' },
       { cookie },
       { authorization: `Bearer ${bearer}` },
-    ]) {
+    ];
+    for (const headers of accepted) {
       const socket = await openSocket(gw, headers);
       expect(typeof socket, JSON.stringify(headers)).toBe('object');
       (socket as WebSocket).close();

@@ -25,6 +25,6 @@ export function registerJsonLimits(app: FastifyInstance): void {
       );
       return;
     }
-    parse(request, text, done);
+    void parse(request, text, done);
   });
 }
