@@ -349,6 +349,34 @@ describe('same-origin in local mode (no login: every browser tab is the admin)',
     );
     expect(await gw.deps.redis.zcard(gw.deps.keys.userRuns('local'))).toBe(0);
   });
+
+  it('answers only requests addressed to a loopback name (a rebound DNS name is refused)', async () => {
+    const port = new URL(gw.baseUrl).port;
+    for (const host of [`rebound.example:${port}`, `192.168.1.5:${port}`, `evil.com`]) {
+      // The page's own origin matches its Host, as a rebound page's does.
+      const origin = `http://${host}`;
+      for (const [method, url] of [
+        ['GET', '/api/apps'],
+        ['POST', '/api/runs'],
+        ['GET', '/ws'],
+      ] as const) {
+        const reply = await gw.app.inject({
+          method,
+          url,
+          headers: { host, origin, 'content-type': 'application/json' },
+          ...(method === 'POST' ? { payload: '{"prompt":"x"}' } : {}),
+        });
+        expect(`${method} ${url} via ${host} → ${reply.statusCode}`).toBe(
+          `${method} ${url} via ${host} → 403`,
+        );
+        expect(reply.json()).toMatchObject({ code: 'LOCAL_ONLY' });
+      }
+    }
+    for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`]) {
+      const reply = await gw.app.inject({ method: 'GET', url: '/api/apps', headers: { host } });
+      expect(`${host} → ${reply.statusCode}`).toBe(`${host} → 200`);
+    }
+  });
 });
 
 describe('depth and size limits on every JSON input', () => {

@@ -114,6 +114,15 @@ export function registerAuth(
 function checkOrigin(request: FastifyRequest, path: string, allowed: string[]): void {
   const method = request.method;
   const ambient = request.credential.kind !== 'token';
+  // Without a login, a page whose name was re-pointed at this machine (DNS rebinding) would
+  // be "same origin": local mode answers only requests addressed to a loopback name.
+  if (request.credential.kind === 'local' && !addressedLocally(request, allowed)) {
+    throw new HyperdeskError(
+      'LOCAL_ONLY',
+      'Local mode answers only requests addressed to localhost or 127.0.0.1; list other origins in ALLOWED_ORIGINS.',
+      403,
+    );
+  }
   if (path === '/ws') {
     if (request.headers.origin !== undefined && !sameOrigin(request, allowed)) {
       throw new HyperdeskError(
@@ -142,6 +151,20 @@ function checkOrigin(request: FastifyRequest, path: string, allowed: string[]): 
       405,
     );
   }
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+function addressedLocally(request: FastifyRequest, allowed: string[]): boolean {
+  const hostname = request.hostname.toLowerCase();
+  if (LOOPBACK_NAMES.includes(hostname) || hostname.endsWith('.localhost')) return true;
+  return allowed.some((origin) => {
+    try {
+      return new URL(origin).host === request.host;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The request's Origin (or, without one, its Sec-Fetch-Site) says it comes from this origin. */
