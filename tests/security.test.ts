@@ -287,6 +287,11 @@ describe('same-origin: effects need a non-GET request from the desktop’s origi
       });
       expect(`${origin} → ${reply.status}`).toBe(`${origin} → 403`);
     }
+    const loginFromSibling = await call(gw, '/api/auth/login', {
+      body: { username: 'sam', password: PASSWORD },
+      headers: { origin: sibling() },
+    });
+    expect(loginFromSibling.status).toBe(403);
     const sameSite = await call(gw, '/api/runs', {
       body: { prompt: 'x' },
       headers: { cookie, 'sec-fetch-site': 'same-site' },

@@ -71,6 +71,10 @@ export function registerAuth(
   app.decorateRequest('credential', null as unknown as { kind: 'local' });
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
+    // Logging in from another page (into the attacker's account, say) is refused too.
+    if (path === '/api/auth/login' && !sameOrigin(request, deps.env.ALLOWED_ORIGINS)) {
+      throw new HyperdeskError('CROSS_SITE', 'Requests from other sites are refused.', 403);
+    }
     if (!needsAuth(path)) return;
     if (mode === 'local') {
       request.user = LOCAL_USER;
