@@ -206,6 +206,41 @@ describe('a team server: accounts, isolation, limits, audit', () => {
     expect((await bob.call('/api/auth/me')).status).toBe(200);
   });
 
+  it('bounds every costly schema check (uniqueItems, anyOf through $ref), not only patterns', async () => {
+    const defs: Record<string, unknown> = { d30: { type: 'integer' } };
+    for (let i = 0; i < 30; i++) {
+      defs[`d${i}`] = { anyOf: [{ $ref: `#/$defs/d${i + 1}` }, { $ref: `#/$defs/d${i + 1}` }] };
+    }
+    const tool = {
+      name: 'team_costly',
+      description: 'echoes',
+      args: {
+        type: 'object',
+        $defs: defs,
+        properties: { rows: { type: 'array', uniqueItems: true }, n: { $ref: '#/$defs/d0' } },
+      },
+      returns: { type: 'object' },
+      examples: [{ args: { rows: [{ a: 1 }, { a: 2 }], n: 1 } }],
+      code: 'import json, sys\nprint(json.dumps({"ok": True}))',
+    };
+    expect((await alice.call('/api/tools', { body: tool })).status).toBe(201);
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({ k: [i] }));
+    const [unique, exponential, bystander] = await Promise.all([
+      bob.call<{ code: string; error: string }>('/api/mono/team_costly', { body: { rows } }),
+      bob.call<{ code: string; error: string }>('/api/mono/team_costly', { body: { n: 'x' } }),
+      alice.call('/api/auth/me'),
+    ]);
+    for (const reply of [unique, exponential]) {
+      expect(reply?.status).toBe(400);
+      expect(reply?.body.code).toBe('INVALID_ARGS');
+      expect(reply?.body.error).toMatch(/too costly/);
+    }
+    expect(bystander?.status).toBe(200);
+    expect(
+      (await bob.call('/api/mono/team_costly', { body: { rows: [{ a: 1 }], n: 2 } })).body,
+    ).toEqual({ ok: true });
+  });
+
   it('throttles a burst of wrong passwords, even for the right one afterwards', async () => {
     const attempt = (password: string) =>
       fetch(`${stack.baseUrl}/api/auth/login`, {

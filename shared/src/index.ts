@@ -16,6 +16,7 @@ export * from './service';
 export * from './runner';
 export * from './schema';
 export * from './json-limits';
+export * from './schema-check';
 export * from './tools';
 export * from './tool-call';
 export * from './llm/index';

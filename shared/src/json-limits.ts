@@ -8,6 +8,13 @@ import { BadRequestError } from './errors';
 export const MAX_JSON_DEPTH = 64;
 
 /**
+ * How deep a value checked against a schema may nest: a tool's output (the runner reads up
+ * to ~500 levels) or a model's answer. The validator's recursion follows the schema, whose
+ * depth is MAX_JSON_DEPTH at most, so this only has to keep the walk itself bounded.
+ */
+export const MAX_CHECKED_VALUE_DEPTH = 1000;
+
+/**
  * True when `value` nests deeper than `max`. Walks with an explicit stack, never by
  * recursion, so a value built to overflow the stack cannot do it here.
  */

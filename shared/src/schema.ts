@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { RE2JS } from 're2js';
 import { BadRequestError } from './errors';
-import { MAX_JSON_DEPTH, assertJsonDepth, exceedsJsonDepth } from './json-limits';
+import { MAX_CHECKED_VALUE_DEPTH, assertJsonDepth, exceedsJsonDepth } from './json-limits';
 
 /**
  * `pattern` and `patternProperties` in schemas people write run on RE2 (linear time), never on
@@ -57,8 +57,8 @@ export function schemaErrors(
 ): string | null {
   const validate = compileSchema(schema, what);
   // A value too deep to walk safely is a mismatch like any other (never a crash).
-  if (exceedsJsonDepth(value)) {
-    return `(root) nests more than ${MAX_JSON_DEPTH} levels of objects or arrays`;
+  if (exceedsJsonDepth(value, MAX_CHECKED_VALUE_DEPTH)) {
+    return `(root) nests more than ${MAX_CHECKED_VALUE_DEPTH} levels of objects or arrays`;
   }
   if (validate(value)) return null;
   return (validate.errors ?? [])

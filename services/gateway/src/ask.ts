@@ -4,7 +4,7 @@ import {
   errorMessage,
   extractJson,
   reaskMessage,
-  schemaErrors,
+  checkSchema,
   tokensForChars,
   utcDay,
   type AppMeta,
@@ -142,7 +142,7 @@ export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<voi
         send({ type: 'done', text: result.text, tokens });
         return;
       }
-      const problem = structuredProblem(result.text, body.schema);
+      const problem = await structuredProblem(result.text, body.schema);
       if (problem === null) {
         const parsed = extractJson(result.text);
         send({ type: 'done', text: result.text, value: parsed.ok ? parsed.value : null, tokens });
@@ -178,10 +178,13 @@ export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<voi
 }
 
 /** Null when the text holds JSON matching the schema, else what is wrong with it. */
-export function structuredProblem(text: string, schema: Record<string, unknown>): string | null {
+export async function structuredProblem(
+  text: string,
+  schema: Record<string, unknown>,
+): Promise<string | null> {
   const parsed = extractJson(text);
   if (!parsed.ok) return parsed.error;
-  const errors = schemaErrors(schema, parsed.value, "The app's schema");
+  const errors = await checkSchema(schema, parsed.value, "the app's schema");
   return errors ? `The JSON does not match the schema: ${errors}` : null;
 }
 

@@ -1,6 +1,6 @@
 import {
   callTool,
-  schemaErrors,
+  checkSchema,
   type CallFailure,
   type CallableTool,
   type RunnerClient,
@@ -25,7 +25,7 @@ export async function testTool(
     ...extraCases.map((args) => ({ args, workspace: options.casesWorkspace })),
   ];
   for (const { args, workspace } of cases) {
-    const argErrors = schemaErrors(tool.args, args, `The args schema of ${tool.name}`);
+    const argErrors = await checkSchema(tool.args, args, `the args schema of ${tool.name}`);
     if (argErrors) {
       return {
         args,
