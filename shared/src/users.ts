@@ -117,7 +117,11 @@ export class UserStore {
     await this.announceAuthChange(name);
   }
 
-  /** Removes a user with their tokens; their sessions and sockets stop working at once. */
+  /**
+   * Removes a user with their tokens (their sessions and sockets stop working at once) and
+   * what they left in Redis: apps, runs (with events and content), desktop, shared context,
+   * notices, counters. A person created later under the same name starts empty.
+   */
   async remove(name: string, actor: string): Promise<void> {
     if (!(await this.get(name))) throw new NotFoundError(`User ${name}`);
     const tokenKeys = await this.tokenKeys(name);
@@ -127,7 +131,33 @@ export class UserStore {
       .srem(this.keys.users, name)
       .exec();
     await this.announceAuthChange(name);
+    await this.eraseData(name);
     await this.audit(actor, 'user.remove', name);
+  }
+
+  private async eraseData(name: string): Promise<void> {
+    const k = this.keys;
+    for (const id of await this.redis.zrange(k.userApps(name), 0, -1)) {
+      await this.redis.del(k.app(id), k.appVersions(id), k.appRunVersions(id), k.appThumbs(id));
+    }
+    for (const id of await this.redis.zrange(k.userRuns(name), 0, -1)) {
+      const contentId = await this.redis.hget(k.run(id), 'contentId');
+      await this.redis.del(
+        k.run(id),
+        k.runHistory(id),
+        k.runLlm(id),
+        k.runEvents(id),
+        ...(contentId ? [k.content(contentId)] : []),
+      );
+    }
+    await this.redis.del(
+      k.userApps(name),
+      k.userRuns(name),
+      k.desktop(name),
+      k.userContext(name),
+      k.userNotices(name),
+      k.userActiveRuns(name),
+    );
   }
 
   private async tokenKeys(name: string): Promise<string[]> {

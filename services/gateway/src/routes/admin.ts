@@ -9,7 +9,6 @@ import {
 } from '@hyperdesk/shared';
 import { requireAdmin } from '../auth';
 import type { GatewayDeps } from '../deps';
-import { erasePerson } from '../erase-person';
 import { parseInput } from '../errors';
 
 const NameParams = z.object({ name: Username });
@@ -42,7 +41,6 @@ export function adminRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     requireAdmin(request);
     const { name } = parseInput(NameParams, request.params, 'user name');
     await deps.users.remove(name, request.user.name);
-    await erasePerson(deps, name);
     return { name, removed: true };
   });
 
