@@ -83,7 +83,6 @@ class BoundedValidator {
       eval: true,
       workerData: { ajv: require.resolve('ajv'), re2js: require.resolve('re2js') },
     });
-    worker.unref();
     worker.on('message', (reply: { ready?: true; id?: number; errors?: string | null }) => {
       if (reply.ready && this.worker === worker) {
         this.ready = true;
@@ -106,11 +105,17 @@ class BoundedValidator {
   }
 
   private pump(): void {
-    if (this.running || this.queue.length === 0) return;
+    if (this.running) return;
+    if (this.queue.length === 0) {
+      // An idle validator does not keep the process alive; one with checks to do does.
+      this.worker?.unref();
+      return;
+    }
     if (!this.worker) {
       this.ready = false;
       this.worker = this.spawn();
     }
+    this.worker.ref();
     if (!this.ready) return;
     const job = this.queue.shift() as Job;
     const timer = setTimeout(
