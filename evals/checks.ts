@@ -1,5 +1,5 @@
 import type { Browser, Frame, Page } from 'playwright-core';
-import { prepareAppDocument, schemaErrors } from '@hyperdesk/shared';
+import { bridgeKey, prepareAppDocument, schemaErrors } from '@hyperdesk/shared';
 import type { ToolVersion } from '@hyperdesk/shared/contracts';
 import { launchBrowser } from '../tests/support/browser';
 import { call } from './api';
@@ -20,7 +20,7 @@ function scriptSafe(value: unknown): string {
  * sandboxed iframe with the SDK and CSP exactly as a desktop window does, and answers the
  * bridge by calling the real tools over /api/mono, as the desktop does.
  */
-function hostDocument(appDocument: string, appId: string): string {
+function hostDocument(appDocument: string, appId: string, key: string): string {
   return `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <iframe id="app" sandbox="allow-scripts allow-forms allow-modals" style="width:1000px;height:700px;border:0;display:block"></iframe>
 <script>
@@ -28,10 +28,18 @@ function hostDocument(appDocument: string, appId: string): string {
   const appId = ${scriptSafe(appId)};
   const context = new Map();
   const frame = document.getElementById('app');
-  const reply = (m) => frame.contentWindow.postMessage(Object.assign({ hyperdesk: 1 }, m), '*');
-  addEventListener('message', async (event) => {
-    if (event.source !== frame.contentWindow) return;
+  let port = null;
+  const reply = (m) => port.postMessage(Object.assign({ hyperdesk: 1 }, m));
+  // As the desktop: only the channel the app's own document opened with its key.
+  addEventListener('message', (event) => {
     const m = event.data;
+    if (port || event.source !== frame.contentWindow || !event.ports[0]) return;
+    if (m && m.hyperdesk === 1 && m.type === 'connect' && m.key === ${scriptSafe(key)}) {
+      port = event.ports[0];
+      port.onmessage = (e) => answer(e.data);
+    }
+  });
+  async function answer(m) {
     if (!m || m.hyperdesk !== 1) return;
     if (m.type === 'error') window.__report.errors.push(m.kind + ': ' + m.message);
     if (m.type === 'tool') {
@@ -92,7 +100,7 @@ function hostDocument(appDocument: string, appId: string): string {
     if (m.type === 'context-subscribe') {
       reply({ type: 'context', key: m.key, present: context.has(m.key), value: context.has(m.key) ? context.get(m.key) : null });
     }
-  });
+  }
   frame.srcdoc = ${scriptSafe(appDocument)};
 </script></body></html>`;
 }
@@ -225,10 +233,11 @@ export class AppChecker {
       const uncaught: string[] = [];
       page.on('pageerror', (err) => uncaught.push(`Uncaught: ${err.message}`));
       const hostUrl = `${this.baseUrl}/__eval__/window`;
+      const key = bridgeKey();
       await page.route(hostUrl, (route) =>
         route.fulfill({
           contentType: 'text/html',
-          body: hostDocument(prepareAppDocument(html, this.baseUrl), appId),
+          body: hostDocument(prepareAppDocument(html, this.baseUrl, key), appId, key),
         }),
       );
       await page.goto(hostUrl, { waitUntil: 'load', timeout: 15_000 });

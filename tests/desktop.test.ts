@@ -14,8 +14,9 @@ const artifacts = fileURLToPath(new URL('../test-artifacts', import.meta.url));
 
 /**
  * Runs in the desktop page before its own scripts: records the page's WebSockets so a test
- * can drop them, and while `blocked` points new ones at a closed port, as a network outage
- * would (the desktop keeps retrying with backoff until it is lifted).
+ * can drop them, and while `blocked` points new ones at a path that refuses the upgrade, as
+ * a network outage would (the desktop keeps retrying with backoff until it is lifted). The
+ * path is on the desktop's own origin: its CSP refuses any other address.
  */
 const SOCKET_SWITCH = `(() => {
   if (window !== window.top) return;
@@ -24,7 +25,7 @@ const SOCKET_SWITCH = `(() => {
   window.__hdSockets = { blocked: false, dropAll() { for (const s of open) s.close(); } };
   window.WebSocket = class extends Native {
     constructor(url, protocols) {
-      super(window.__hdSockets.blocked ? 'ws://127.0.0.1:9/blocked' : url, protocols);
+      super(window.__hdSockets.blocked ? 'ws://' + location.host + '/blocked' : url, protocols);
       open.add(this);
       this.addEventListener('close', () => open.delete(this));
     }

@@ -1,9 +1,10 @@
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepareAppDocument } from '@hyperdesk/shared/sdk';
 import { launchBrowser } from './support/browser';
@@ -20,10 +21,8 @@ import { startStack, type Stack } from './support/stack';
  */
 
 const PASSWORD = 'member password 1';
-const probeHtml = readFileSync(
-  new URL('./fixtures/iframe-escape/probe-app.html', import.meta.url),
-  'utf8',
-);
+const fixture = (name: string) =>
+  readFileSync(new URL(`./fixtures/iframe-escape/${name}`, import.meta.url), 'utf8');
 
 describe('the CSP and the SDK come before any of the app', () => {
   const documents = [
@@ -36,7 +35,7 @@ describe('the CSP and the SDK come before any of the app', () => {
   ];
   for (const html of documents) {
     it(JSON.stringify(html.slice(0, 50)), () => {
-      const prepared = prepareAppDocument(html, 'http://127.0.0.1:4000');
+      const prepared = prepareAppDocument(html, 'http://127.0.0.1:4000', '0'.repeat(32));
       const csp = prepared.indexOf('http-equiv="Content-Security-Policy"');
       expect(csp).toBeGreaterThan(-1);
       expect(csp).toBeLessThan(prepared.indexOf('run()'));
@@ -54,6 +53,12 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
   let browser: Browser;
   let trap: Server;
   const hits: string[] = [];
+  // Stand-ins for a TURN/STUN server: anything WebRTC sends lands here.
+  const rtcTcp = createTcpServer((socket) => {
+    hits.push('WEBRTC TCP');
+    socket.destroy();
+  });
+  let rtcUdp: Socket;
 
   beforeAll(async () => {
     // The trap: any request that reaches it is an escape.
@@ -67,33 +72,52 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
     });
     await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
     const trapUrl = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => rtcTcp.listen(0, '127.0.0.1', resolve));
+    rtcUdp = createSocket('udp4').on('message', () => hits.push('WEBRTC UDP'));
+    await new Promise<void>((resolve) => rtcUdp.bind(0, '127.0.0.1', resolve));
 
     const scenarios = mkdtempSync(path.join(tmpdir(), 'hd-iframe-scenarios-'));
-    writeFileSync(path.join(scenarios, 'probe-app.html'), probeHtml.replace('__TRAP__', trapUrl));
+    const write = (name: string, html: string) =>
+      writeFileSync(
+        path.join(scenarios, name),
+        html
+          .replaceAll('__TRAP__', trapUrl)
+          .replaceAll('__RTC_TCP__', String((rtcTcp.address() as AddressInfo).port))
+          .replaceAll('__RTC_UDP__', String(rtcUdp.address().port))
+          .replace('__FILLER__', 'More words, written slowly. '.repeat(80)),
+      );
+    for (const name of ['probe-app.html', 'leave-app.html', 'stream-app.html']) {
+      write(name, fixture(name));
+    }
+    const app = (match: string, title: string, file: string, tokensPerS?: number) => [
+      {
+        name: `${match}: the app may use probe_echo only`,
+        stage: 'classify',
+        match,
+        responses: [
+          {
+            content: JSON.stringify({
+              intent: 'new_app',
+              title,
+              tools: ['probe_echo'],
+              needsNewTools: false,
+            }),
+          },
+        ],
+      },
+      {
+        name: `${match}: the app`,
+        stage: 'app_generate',
+        match,
+        responses: [{ contentFile: file, ...(tokensPerS ? { tokensPerS } : {}) }],
+      },
+    ];
     writeFileSync(
       path.join(scenarios, 'iframe-escape.json'),
       JSON.stringify([
-        {
-          name: 'iframe-escape: the probe app may use probe_echo only',
-          stage: 'classify',
-          match: 'iframe:escape',
-          responses: [
-            {
-              content: JSON.stringify({
-                intent: 'new_app',
-                title: 'Escape probe',
-                tools: ['probe_echo'],
-                needsNewTools: false,
-              }),
-            },
-          ],
-        },
-        {
-          name: 'iframe-escape: the probe app',
-          stage: 'app_generate',
-          match: 'iframe:escape',
-          responses: [{ contentFile: 'probe-app.html' }],
-        },
+        ...app('iframe:escape', 'Escape probe', 'probe-app.html'),
+        ...app('iframe:leave', 'Leave probe', 'leave-app.html'),
+        ...app('iframe:stream', 'Stream probe', 'stream-app.html', 50),
       ]),
     );
     [stack, browser] = await Promise.all([
@@ -130,9 +154,15 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
     await browser?.close();
     await stack?.stop();
     await new Promise((resolve) => trap?.close(resolve));
+    rtcTcp.close();
+    rtcUdp?.close();
   });
 
-  it('contains storage, cookies, navigation, network, forms, workers and the bridge', async () => {
+  /** A logged-in desktop in a context of its own, with no window open. */
+  async function desktop(): Promise<{ context: BrowserContext; page: Page }> {
+    const admin = await Session.login(stack.baseUrl, 'admin', PASSWORD);
+    const cleared = await admin.call('/api/desktop', { method: 'PUT', body: { windows: [] } });
+    expect(cleared.status).toBe(200);
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(stack.baseUrl);
@@ -141,6 +171,29 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
     await form.getByLabel('Password').fill(PASSWORD);
     await form.getByRole('button', { name: 'Log in' }).click();
     await page.getByLabel('Ask Hyperdesk').waitFor();
+    return { context, page };
+  }
+
+  /** Asks for an app and waits until its window holds the stored document. */
+  async function openApp(page: Page, prompt: string): Promise<FrameLocator> {
+    await page.getByLabel('Ask Hyperdesk').fill(prompt);
+    await page.getByLabel('Ask Hyperdesk').press('Enter');
+    const win = page.getByTestId('window').first();
+    await expect.poll(() => win.getAttribute('data-state'), { timeout: 60_000 }).toBe('DONE');
+    await page.locator('[data-testid="app-frame"][data-mode="final"]').waitFor();
+    return page.frameLocator('[data-testid="app-frame"]').first();
+  }
+
+  /** The URL of the document the (one) app frame holds. */
+  function frameUrl(page: Page): string | undefined {
+    return page
+      .frames()
+      .find((f) => f.parentFrame() === page.mainFrame())
+      ?.url();
+  }
+
+  it('contains storage, cookies, navigation, network, forms, workers and the bridge', async () => {
+    const { context, page } = await desktop();
     const session = (await context.cookies()).find((c) => c.name === 'hd_session');
     expect(session?.httpOnly).toBe(true);
     await page.evaluate(
@@ -195,4 +248,103 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
     await expect.poll(() => page.getByLabel('Ask Hyperdesk').isVisible()).toBe(true);
     await context.close();
   });
+
+  it('sends a strict CSP with the desktop page', async () => {
+    const csp = (await fetch(`${stack.baseUrl}/`)).headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("frame-src 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    expect(csp).toContain("default-src 'self'");
+  });
+
+  it('keeps an app in its document: no navigation of its own frame reaches anywhere', async () => {
+    const { context, page } = await desktop();
+    const frame = await openApp(page, 'iframe:leave probe');
+    // The window is saved with the layout, so a reload brings the app back for each try.
+    await expect
+      .poll(async () =>
+        JSON.stringify(await page.evaluate("fetch('/api/desktop').then((r) => r.json())")),
+      )
+      .toContain('Leave probe');
+    for (const way of [
+      'location-href',
+      'location-replace',
+      'meta-refresh',
+      'link-click',
+      'open-self',
+      'data-url',
+    ]) {
+      await page.reload();
+      await page.locator('[data-testid="app-frame"][data-mode="final"]').waitFor();
+      await frame.locator(`#leave-${way}`).click();
+      // The frame tried to go: it now holds an error page (refused), never another document.
+      await expect.poll(() => frameUrl(page), { timeout: 30_000 }).not.toBe('about:srcdoc');
+      expect(frameUrl(page), way).toBe('chrome-error://chromewebdata/');
+      expect(hits.filter((hit) => hit.includes(way))).toEqual([]);
+      expect(page.url()).toBe(`${stack.baseUrl}/`);
+    }
+    await context.close();
+  }, 240_000);
+
+  it('answers only the channel the loaded document opened, once', async () => {
+    const { context, page } = await desktop();
+    const frame = await openApp(page, 'iframe:leave probe');
+    await frame.locator('#bridge').click();
+    await frame.locator('body[data-bridge="done"]').waitFor({ timeout: 30_000 });
+    const results = JSON.parse((await frame.locator('#out').textContent()) ?? '{}') as Record<
+      string,
+      string
+    >;
+    expect(results).toEqual({
+      'window message': 'blocked',
+      'second channel with the key': 'blocked',
+      'granted call': JSON.stringify({ echo: 'hi' }),
+    });
+    await context.close();
+  }, 240_000);
+
+  it('gives apps no WebRTC, not even in frames they make', async () => {
+    const { context, page } = await desktop();
+    const frame = await openApp(page, 'iframe:leave probe');
+    await frame.locator('#webrtc').click();
+    // Each attempt ends when ICE gathering is over (every server tried) or when it fails.
+    await frame.locator('body[data-webrtc="done"]').waitFor({ timeout: 60_000 });
+    const results = JSON.parse((await frame.locator('#out').textContent()) ?? '{}') as Record<
+      string,
+      string
+    >;
+    expect(Object.keys(results)).toHaveLength(7);
+    for (const [name, outcome] of Object.entries(results)) {
+      expect.soft(`${name}: ${outcome}`).toBe(`${name}: blocked`);
+    }
+    expect(hits.filter((hit) => hit.startsWith('WEBRTC'))).toEqual([]);
+    await context.close();
+  }, 240_000);
+
+  it('fetches nothing an app names while it is being written', async () => {
+    const { context, page } = await desktop();
+    await page.getByLabel('Ask Hyperdesk').fill('iframe:stream probe');
+    await page.getByLabel('Ask Hyperdesk').press('Enter');
+    const appFrame = page.locator('[data-testid="app-frame"]').first();
+    const frame = page.frameLocator('[data-testid="app-frame"]').first();
+    // Every probe is in the shell, which keeps it for the many seconds the rest takes.
+    await frame.locator('#stream-end').waitFor({ timeout: 60_000 });
+    expect(await appFrame.getAttribute('data-mode')).toBe('streaming');
+    await page.locator('[data-testid="app-frame"][data-mode="final"]').waitFor({ timeout: 60_000 });
+    expect(hits.filter((hit) => hit.includes('/stream/'))).toEqual([]);
+    await context.close();
+  }, 240_000);
+
+  it('keeps the keyboard in the desktop when an app keeps taking the focus', async () => {
+    const { context, page } = await desktop();
+    const frame = await openApp(page, 'iframe:leave probe');
+    // The person gave the app the keyboard once, then went back to the desktop.
+    await frame.locator('#steal').click();
+    await frame.locator('body[data-stealing="yes"]').waitFor();
+    const ask = page.getByLabel('Ask Hyperdesk');
+    await ask.click();
+    await page.keyboard.type('my bank password', { delay: 20 });
+    expect(await frame.locator('body').getAttribute('data-got')).toBeNull();
+    expect(await frame.locator('#field').inputValue()).toBe('');
+    await context.close();
+  }, 240_000);
 });

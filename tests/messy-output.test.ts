@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,15 +15,15 @@ import {
   checkJsonReply,
   createLlmClient,
   extractCode,
+  extractContent,
   extractHtml,
   redisKeys,
   resolveLlmConfig,
-  stripThink,
   type LlmCallMetrics,
   type LlmStage,
 } from '@hyperdesk/shared';
-// The real parsing paths of the services: the app-generator's streamed document and content.
-import { unfence } from '@hyperdesk/app-generator/src/content';
+import type { AppView } from '@hyperdesk/shared/contracts';
+// The real parsing path of the services: the app-generator's streamed document.
 import { streamDocument } from '@hyperdesk/app-generator/src/generate';
 import { buildSim } from '@hyperdesk/llm-sim/src/server';
 import { textMatcher, type Scenario } from '@hyperdesk/llm-sim/src/scenarios';
@@ -32,7 +35,10 @@ import {
   type JsonStageCorpus,
 } from './fixtures/messy/json-stages';
 import { codeCases, contentCases, htmlCases } from './fixtures/messy/text-stages';
+import { pipelineCases, type PipelineCase } from './fixtures/messy/pipeline';
+import { api, waitForRun } from './support/client';
 import { connect, dropPrefix, testPrefix } from './support/redis';
+import { startStack, type Stack } from './support/stack';
 
 /**
  * Every stage's answer, written the messy ways real models write it, goes through the
@@ -133,7 +139,14 @@ describe('messy answers of the app stages (app_generate, app_repair)', () => {
         file: 'messy-output.test.ts',
         stage,
         match: textMatcher(`messy-case-${i}.`),
-        steps: [{ content: c.answer, ttftMs: 0, tokensPerS: 1_000_000 }],
+        steps: [
+          {
+            content: c.answer,
+            ttftMs: 0,
+            tokensPerS: 1_000_000,
+            ...(c.finishReason ? { finishReason: c.finishReason } : {}),
+          },
+        ],
       })),
     );
 
@@ -177,7 +190,7 @@ describe('messy answers of the app stages (app_generate, app_repair)', () => {
               .toMatch(/did not produce a usable app|empty answer|no content/i);
             expect.soft((err as Error).message, c.name).not.toMatch(/TypeError|undefined/);
           } else {
-            expect.soft(outcome, c.name).toEqual({ html: c.html });
+            expect.soft(outcome, c.name).toEqual({ html: c.closed ?? c.html });
           }
         }
       });
@@ -186,11 +199,192 @@ describe('messy answers of the app stages (app_generate, app_repair)', () => {
 });
 
 describe('messy answers of the content stage', () => {
-  it(`${contentCases.length} answers are stored as the content itself`, () => {
+  it(`${contentCases.length} answers are stored as the content itself, or refused with the reason`, () => {
     expect(contentCases.length).toBeGreaterThanOrEqual(30);
     for (const c of contentCases) {
-      const body = safely(c.name, () => unfence(stripThink(c.answer)));
-      expect.soft(body, c.name).toBe(c.body);
+      const read = safely(c.name, () => extractContent(c.answer, c.type, c.finishReason ?? 'stop'));
+      if (c.body === null) {
+        expect.soft(read.ok, c.name).toBe(false);
+        if (!read.ok) expect.soft(read.problem, c.name).toMatch(c.problem ?? /./);
+      } else {
+        expect.soft(read, c.name).toEqual({ ok: true, body: c.body });
+      }
     }
   });
 });
+
+describe('messy answers through the whole pipeline (every service a process)', () => {
+  let stack: Stack;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'hd-messy-'));
+    await writeFile(path.join(dir, 'messy-pipeline.json'), JSON.stringify(pipelineScenarios()));
+    stack = await startStack('messy-pipeline', {
+      LLM_SIM_SCENARIOS: dir,
+      LLM_SIM_TTFT_MS: '0',
+      LLM_SIM_TOKENS_PER_S: '200000',
+      // Eight runs at once, each polled, are far more than one person starts and reads.
+      REQUESTS_PER_MINUTE: '1000000',
+      MAX_ACTIVE_RUNS: '16',
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`${pipelineCases.length} requests store the right result or fail with the reason; a readable answer costs no extra call`, async () => {
+    expect(pipelineCases.length).toBeGreaterThanOrEqual(60);
+    const started = Date.now();
+    const outcomes = await mapConcurrently(pipelineCases, 8, (c) => runCase(stack, c));
+    const wrong = outcomes.filter((o) => !o.right);
+    const storedWrong = wrong.filter((o) => o.stored);
+    const extra = outcomes.filter((o) => o.calls > o.expectedCalls);
+    // Answers that cannot be read (empty, cut off, only reasoning, a tool that ignores its
+    // args, a plan without the tool) need their one re-ask or repair; no other answer may.
+    const unreadable = pipelineCases.filter((c) => c.calls > baseCalls(c));
+    const readable = outcomes.length - unreadable.length;
+    const report = {
+      cases: outcomes.length,
+      right: pct(outcomes.length - wrong.length, outcomes.length),
+      storedWrong: pct(storedWrong.length, outcomes.length),
+      extraCall: pct(extra.length, outcomes.length),
+      extraCallOnReadable: pct(extra.length - unreadable.length, readable),
+      unreadable: unreadable.length,
+      failedWithReason: outcomes.filter((o) => o.right && !o.stored).length,
+      seconds: Math.round((Date.now() - started) / 1000),
+    };
+    console.log(`messy pipeline corpus: ${JSON.stringify(report)}`);
+    // Every case names what went wrong, so one run shows them all.
+    expect(wrong.map((o) => `${o.name}: ${o.problem}`)).toEqual([]);
+    // Each case makes exactly the calls its answers need: a readable answer costs no re-ask.
+    expect(
+      outcomes.filter((o) => o.calls !== o.planned).map((o) => `${o.name}: ${o.calls} calls`),
+    ).toEqual([]);
+  }, 240_000);
+});
+
+/** Every case's answers as simulator scenarios: matched by the case's token, or its tool. */
+function pipelineScenarios() {
+  return pipelineCases.flatMap((c) => [
+    ...Object.entries(c.answers).map(([stage, answers]) => ({
+      name: `${c.token} ${stage}`,
+      stage,
+      match: c.token,
+      responses: answers,
+    })),
+    ...(c.toolAnswers
+      ? [
+          {
+            name: `${c.toolAnswers.tool} write`,
+            stage: 'tool_write',
+            match: c.toolAnswers.tool,
+            responses: c.toolAnswers.write,
+          },
+          {
+            name: `${c.toolAnswers.tool} repair`,
+            stage: 'tool_repair',
+            match: c.toolAnswers.tool,
+            responses: c.toolAnswers.repair ?? c.toolAnswers.write,
+          },
+        ]
+      : []),
+  ]);
+}
+
+interface CaseOutcome {
+  name: string;
+  right: boolean;
+  /** The run stored something (content, an app version). */
+  stored: boolean;
+  problem: string;
+  calls: number;
+  /** Calls without any re-ask or repair. */
+  expectedCalls: number;
+  /** Calls the case's answers make necessary (an unreadable first answer adds its re-ask). */
+  planned: number;
+}
+
+function pct(part: number, whole: number): string {
+  return `${((100 * part) / whole).toFixed(1)}%`;
+}
+
+async function mapConcurrently<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: limit }, worker));
+  return results;
+}
+
+/** The calls of a request whose every answer is read at once. */
+function baseCalls(c: PipelineCase): number {
+  return c.expect.kind === 'tool' ? 4 : 2;
+}
+
+async function runCase(stack: Stack, c: PipelineCase): Promise<CaseOutcome> {
+  const created = await api<{ runId: string }>(stack.baseUrl, '/api/runs', {
+    body: { prompt: c.prompt },
+  });
+  if (created.status !== 202) throw new Error(`${c.name}: POST /api/runs ${created.status}`);
+  const run = await waitForRun(stack.baseUrl, created.body.runId, 120_000);
+  if (!run.llm) throw new Error(`${c.name}: GET /api/runs answered ${JSON.stringify(run)}`);
+  const outcome = {
+    name: c.name,
+    calls: run.llm.calls,
+    expectedCalls: baseCalls(c),
+    planned: c.calls,
+    stored: Boolean(run.contentId ?? run.appId),
+  };
+  const problems: string[] = [];
+  const check = (ok: boolean, problem: string) => {
+    if (!ok) problems.push(problem);
+  };
+  const { expect: expected } = c;
+  if (expected.kind === 'failed') {
+    check(run.state === 'FAILED', `ended ${run.state}, not FAILED`);
+    check(expected.error.test(run.error ?? ''), `failed with "${run.error}"`);
+  } else {
+    check(run.state === 'DONE', `ended ${run.state}: ${run.error ?? ''}`);
+  }
+  if (expected.kind === 'content' && run.contentId) {
+    const res = await fetch(`${stack.baseUrl}/api/content/${run.contentId}`);
+    const body = await res.text();
+    check(body === expected.body, `stored content ${JSON.stringify(body.slice(0, 200))}`);
+    check(
+      res.headers.get('content-type')?.startsWith(expected.type) === true,
+      `stored as ${res.headers.get('content-type')}`,
+    );
+  }
+  if ((expected.kind === 'app' || expected.kind === 'tool') && run.appId) {
+    const app = await api<AppView>(stack.baseUrl, `/api/apps/${run.appId}`);
+    check(
+      app.body.html === expected.html,
+      `stored app ${JSON.stringify(app.body.html.slice(0, 200))}`,
+    );
+    if (expected.kind === 'tool') {
+      check(app.body.tools.includes(expected.tool), `app tools ${JSON.stringify(app.body.tools)}`);
+    }
+  }
+  if (expected.kind === 'tool') {
+    const called = await api(stack.baseUrl, `/api/mono/${expected.tool}`, {
+      body: expected.probe.args,
+    });
+    check(
+      called.status === 200 &&
+        JSON.stringify(called.body) === JSON.stringify(expected.probe.result),
+      `the tool answered ${called.status} ${JSON.stringify(called.body)}`,
+    );
+  }
+  return { ...outcome, right: problems.length === 0, problem: problems.join('; ') };
+}

@@ -122,6 +122,7 @@ FROM runtime AS llm-sim
 COPY --from=deps-llm-sim /app/ ./
 COPY --from=bundles /app/services/llm-sim/dist/ services/llm-sim/dist/
 COPY services/llm-sim/scenarios/ services/llm-sim/scenarios/
+COPY services/llm-sim/samples/ services/llm-sim/samples/
 ENV LLM_SIM_HOST=0.0.0.0 \
     LLM_SIM_PORT=4010
 EXPOSE 4010

@@ -26,4 +26,5 @@ export * from './users';
 export * from './watchdog';
 export * from './desktop-context';
 export * from './notices';
+export * from './demo-model';
 export * from './open-windows';

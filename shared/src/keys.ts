@@ -27,6 +27,8 @@ export function redisKeys(prefix: string) {
     userNotices: (owner: string) => `${prefix}:user:${owner}:notices`,
     /** Pub/sub channel saying a person's credentials changed (reset, logout, removal). */
     userAuthChannel: (owner: string) => `${prefix}:auth-user:${owner}`,
+    /** Set once a notice meant to be shown a person only once has been raised. */
+    userNoticeOnce: (owner: string, flag: string) => `${prefix}:user:${owner}:notice-once:${flag}`,
     /** Pub/sub channel for what every connection of a person gets (notices, context). */
     userChannel: (owner: string) => `${prefix}:live-user:${owner}`,
     /** `hyperdesk.ask` calls an app made in a one-minute window (the per-app rate limit). */

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { LlmJsonOutputError } from './llm/failures';
 import type { ChatOptions, LlmClient } from './llm/client';
+import type { ReplyCheck } from './llm/json-reply';
 import type { RunStore } from './runs';
 
 /**
@@ -11,7 +12,7 @@ export async function chatJsonForRun<T>(
   llm: LlmClient,
   runs: RunStore,
   runId: string,
-  options: ChatOptions & { schema: z.ZodType<T> },
+  options: ChatOptions & { schema: z.ZodType<T>; check?: ReplyCheck<T> },
 ): Promise<T> {
   try {
     const { value, calls } = await llm.chatJson(options);

@@ -30,6 +30,19 @@ export class NoticeStore {
     return notice;
   }
 
+  /**
+   * Raises the notice unless this person already got the one named `flag`; null when they
+   * had. The flag is set first, so two workers racing raise it once.
+   */
+  async raiseOnce(
+    owner: string,
+    flag: string,
+    input: Parameters<NoticeStore['raise']>[1],
+  ): Promise<Notice | null> {
+    const first = await this.redis.set(this.keys.userNoticeOnce(owner, flag), '1', 'NX');
+    return first === 'OK' ? this.raise(owner, input) : null;
+  }
+
   /** Newest first. */
   async list(owner: string): Promise<Notice[]> {
     const raw = await this.redis.lrange(this.keys.userNotices(owner), 0, -1);

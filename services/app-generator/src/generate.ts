@@ -1,8 +1,16 @@
 import {
   AppStore,
+  DEMO_MODEL_NOTICE,
+  DEMO_MODEL_NOTICE_FLAG,
   LlmOutputError,
+  isGenericSimApp,
+  type Logger,
+  type NoticeStore,
   type ToolStore,
+  closeDocument,
   extractHtml,
+  findFences,
+  normalizeNewlines,
   type ChatMessage,
   type LlmStage,
   type Next,
@@ -19,6 +27,33 @@ export interface GenerateDeps extends StreamDeps {
   tools: ToolStore;
   /** The app windows open on the person's desktop, for requests that refer to them. */
   openWindows?: (owner: string) => Promise<OpenWindow[]>;
+  /** Where demo mode tells a person, once, that the simulated model knows only its samples. */
+  notices?: NoticeStore;
+  logger?: Logger;
+}
+
+const CUT_OFF =
+  'Your answer was cut off before </html>. Reply with a shorter but complete document.';
+const NO_DOCUMENT =
+  'Your answer did not contain an HTML document. Reply with only the complete document, starting with <!DOCTYPE html>.';
+
+/**
+ * The document in an answer, or the problem to re-ask about. A document the model ended on its
+ * own (`finish_reason: stop`, no fence left open) that lacks only `</body></html>` is closed
+ * here rather than written again; one cut at the token limit is never taken.
+ */
+export function readDocument(
+  text: string,
+  finishReason: string | null,
+): { html: string; problem: '' } | { html: null; problem: string } {
+  const parsed = extractHtml(text);
+  if (!/<(!doctype|html|body)[\s>]/i.test(parsed.html)) return { html: null, problem: NO_DOCUMENT };
+  // Cut at the token limit after `</html>` (in trailing prose) still leaves a whole document.
+  if (!parsed.truncated) return { html: parsed.html, problem: '' };
+  if (finishReason === 'length') return { html: null, problem: CUT_OFF };
+  const fenceLeftOpen = findFences(normalizeNewlines(text)).some((f) => !f.closed);
+  const closed = finishReason === 'stop' && !fenceLeftOpen ? closeDocument(parsed.html) : null;
+  return closed ? { html: closed, problem: '' } : { html: null, problem: CUT_OFF };
 }
 
 /**
@@ -41,14 +76,9 @@ export async function streamDocument(
       target: 'app',
       reset: attempt > 0 || options.resetFirst === true,
     });
-    const parsed = extractHtml(text);
-    problem =
-      finishReason === 'length' || parsed.truncated
-        ? 'Your answer was cut off before </html>. Reply with a shorter but complete document.'
-        : /<(!doctype|html|body)[\s>]/i.test(parsed.html)
-          ? ''
-          : 'Your answer did not contain an HTML document. Reply with only the complete document, starting with <!DOCTYPE html>.';
-    if (!problem) return parsed.html;
+    const read = readDocument(text, finishReason);
+    if (read.html !== null) return read.html;
+    problem = read.problem;
     conversation = [
       ...messages,
       { role: 'assistant', content: text },
@@ -88,6 +118,10 @@ export async function generateApp(run: RunRecord, deps: GenerateDeps): Promise<N
     html,
     writeKey: run.id,
   });
+  if (deps.llm.simulated && isGenericSimApp(html)) await explainDemoModel(deps, run);
+  // The run names its app before the join: when the tools arrive second, their branch moves
+  // the run on at once, possibly before this step's own transition lands.
+  if (run.toolBuilds === '1') await deps.runs.set(run.id, { appId });
   if (run.toolBuilds === '1' && !(await deps.runs.arrive(run.id, 'app'))) {
     // The app is ready before its tools: wait for the builds to finish.
     return { state: 'BUILDING_TOOLS', patch: { appId } };
@@ -122,4 +156,22 @@ export async function publishVersion(
     title: input.title,
   });
   return version;
+}
+
+/**
+ * The first time the simulated model answers a person with its generic app (the request
+ * matched none of its samples), a notice says so and how to connect a real model. A notice
+ * that cannot be stored does not fail the run.
+ */
+async function explainDemoModel(deps: GenerateDeps, run: RunRecord): Promise<void> {
+  try {
+    await deps.notices?.raiseOnce(run.owner, DEMO_MODEL_NOTICE_FLAG, {
+      level: 'info',
+      source: 'Demo mode',
+      text: DEMO_MODEL_NOTICE,
+      runId: run.id,
+    });
+  } catch (err) {
+    deps.logger?.warn({ runId: run.id, err }, 'demo-mode notice not raised');
+  }
 }

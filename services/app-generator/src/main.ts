@@ -38,6 +38,8 @@ runMain(async () => {
         tools: new ToolStore(ctx.redis, ctx.keys),
         openWindows: (owner: string) => openWindows(ctx.redis, ctx.keys, owner),
         frameMs: env.TOKEN_FRAME_MS,
+        notices: ctx.notices,
+        logger: ctx.logger,
       };
       return {
         GENERATING_APP: runStep('GENERATING_APP', (run) => generateApp(run, deps), ctx),

@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth';
 import { BODY_LIMIT_BYTES, registerJsonLimits } from './body-limits';
 import type { GatewayDeps } from './deps';
+import { DESKTOP_CSP } from './desktop-csp';
 import { authMode } from './env';
 import { registerErrorHandler } from './errors';
 import { adminRoutes } from './routes/admin';
@@ -51,7 +52,11 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   wsRoutes(app, deps);
   await operationsRoutes(app, deps, mode);
   if (existsSync(deps.env.WEB_DIST)) {
-    await app.register(fastifyStatic, { root: deps.env.WEB_DIST, wildcard: false });
+    await app.register(fastifyStatic, {
+      root: deps.env.WEB_DIST,
+      wildcard: false,
+      setHeaders: (reply) => reply.header('content-security-policy', DESKTOP_CSP),
+    });
   } else {
     deps.logger.warn({ dir: deps.env.WEB_DIST }, 'web/dist not found; run `npm run build`');
   }

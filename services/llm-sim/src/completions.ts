@@ -39,7 +39,7 @@ function shapeAnswer(step: ResponseStep, conversation: Conversation): Answer {
   let content = step.content ?? fallbackAnswer(conversation);
   if (isContentFault(step.fault)) content = applyContentFault(content, step.fault);
   let tokens = tokenize(content);
-  let finishReason: Answer['finishReason'] = 'stop';
+  let finishReason: Answer['finishReason'] = step.finishReason ?? 'stop';
   if (step.fault === 'truncate') {
     tokens = tokens.slice(0, Math.ceil(tokens.length / 2));
     finishReason = 'length';

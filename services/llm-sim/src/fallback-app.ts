@@ -1,7 +1,10 @@
+import { GENERIC_SIM_APP_MARKER } from '@hyperdesk/shared';
+
 /**
  * The app the simulator writes when no scenario matches app_generate / app_repair: a small,
  * complete list app titled after the request, with a panel per listed tool that calls it
- * through `hyperdesk.tool`. It keeps state in memory (sandboxed apps have no storage).
+ * through `hyperdesk.tool`. It keeps state in memory (sandboxed apps have no storage). Its
+ * marker lets demo mode tell the person that the request matched none of the samples.
  */
 
 function escapeHtml(text: string): string {
@@ -27,7 +30,7 @@ const STYLE = `
     #tools { display: grid; gap: 16px; }
     #tools:empty { display: none; }
     .card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 16px; }
-    form { display: flex; gap: 8px; }
+    .add { display: flex; gap: 8px; }
     input[type=text] { flex: 1; padding: 9px 12px; border: 1px solid var(--line); border-radius: 8px; background: transparent; color: inherit; font: inherit; }
     button { padding: 8px 14px; border: 0; border-radius: 8px; background: var(--accent); color: var(--accent-ink); font: inherit; cursor: pointer; }
     button.ghost { background: transparent; color: var(--muted); padding: 4px 8px; }
@@ -86,14 +89,18 @@ const SCRIPT = `
       }
     }
 
-    $('add').addEventListener('submit', (event) => {
-      event.preventDefault();
+    // A window's frame may not submit forms: the button and Enter add the item.
+    function add() {
       const input = $('text');
       const text = input.value.trim();
       if (!text) return;
       state.items.unshift({ id: state.nextId++, text, done: false });
       input.value = '';
       render();
+    }
+    $('add').addEventListener('click', add);
+    $('text').addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') add();
     });
     for (const button of document.querySelectorAll('.filters button')) {
       button.addEventListener('click', () => { state.filter = button.dataset.filter; render(); });
@@ -157,6 +164,7 @@ export function fallbackApp(title: string, request: string, tools: readonly stri
 <head>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
+  ${GENERIC_SIM_APP_MARKER}
   <title>${escapeHtml(title)}</title>
   <style>${STYLE}
   </style>
@@ -169,10 +177,10 @@ export function fallbackApp(title: string, request: string, tools: readonly stri
   <main>
     <div id="tools"></div>
     <section class="card">
-      <form id="add">
+      <div class="add">
         <input id="text" type="text" placeholder="Add an item…" autocomplete="off" aria-label="New item">
-        <button type="submit">Add</button>
-      </form>
+        <button id="add" type="button">Add</button>
+      </div>
       <div class="filters">
         <button data-filter="all" class="on">All</button>
         <button data-filter="open">Open</button>

@@ -3,7 +3,7 @@ import { extractJson, readSection, type ToolInterface } from '@hyperdesk/shared'
 /** The tool the fallback planner designs for requests that need the host. */
 export const SYSTEM_STATS_TOOL: ToolInterface = {
   name: 'system_stats',
-  description: 'CPU count and load, memory, disk usage and uptime of the host',
+  description: 'CPU count, usage and load, memory, disk usage and uptime of the host',
   args: {
     type: 'object',
     properties: {
@@ -21,6 +21,7 @@ export const SYSTEM_STATS_TOOL: ToolInterface = {
       platform: { type: 'string' },
       cpuCount: { type: 'integer' },
       loadAverage: { type: 'array', items: { type: 'number' } },
+      cpuPercent: { type: ['number', 'null'], minimum: 0, maximum: 100 },
       memoryTotalMb: { type: ['number', 'null'] },
       memoryAvailableMb: { type: ['number', 'null'] },
       diskTotalGb: { type: ['number', 'null'] },
@@ -32,12 +33,35 @@ export const SYSTEM_STATS_TOOL: ToolInterface = {
   examples: [{ args: {} }, { args: { path: '/' } }],
 };
 
-const SYSTEM_STATS_CODE = `"""system_stats: CPU count and load, memory, disk usage and uptime of the host."""
+const SYSTEM_STATS_CODE = `"""system_stats: CPU count, usage and load, memory, disk usage and uptime of the host."""
 import json
 import os
 import platform
 import shutil
 import sys
+import time
+
+
+def cpu_times():
+    with open("/proc/stat") as f:
+        values = [int(x) for x in f.readline().split()[1:]]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return sum(values), idle
+
+
+def cpu_percent():
+    """Busy share of all CPUs over a fifth of a second."""
+    try:
+        total1, idle1 = cpu_times()
+        time.sleep(0.2)
+        total2, idle2 = cpu_times()
+    except (OSError, ValueError, IndexError):
+        return None
+    elapsed = total2 - total1
+    if elapsed <= 0:
+        return None
+    busy = 100 * (1 - (idle2 - idle1) / elapsed)
+    return round(min(100.0, max(0.0, busy)), 1)
 
 
 def read_meminfo():
@@ -82,6 +106,7 @@ def main():
         "platform": platform.system(),
         "cpuCount": os.cpu_count() or 1,
         "loadAverage": load,
+        "cpuPercent": cpu_percent(),
         "memoryTotalMb": round(mem_total, 1) if mem_total else None,
         "memoryAvailableMb": round(mem_available, 1) if mem_available else None,
         "diskTotalGb": disk_total,

@@ -19,6 +19,7 @@ import {
   toolsMentioned,
 } from './prompt-reading';
 import type { Conversation } from './request';
+import { sampleDocument, sampleFor } from './samples';
 
 /**
  * Answers for requests no scenario matches, per stage: plausible enough to drive the whole
@@ -90,6 +91,18 @@ export function classifyFallback(user: string): ClassifyReply {
   if (target) intent = 'update_app';
   else if (named) intent = 'new_app'; // it works with another window's data: an app
 
+  // A request for one of the gallery's apps is a new app with the tools that app calls.
+  const sample = intent === 'update_app' || intent === 'diagnose_error' ? null : sampleFor(request);
+  if (sample) {
+    const known = sample.tools.filter((name) => existing.includes(name));
+    return {
+      intent: 'new_app',
+      title: sample.title,
+      tools: known,
+      needsNewTools: known.length < sample.tools.length,
+    };
+  }
+
   return {
     intent,
     ...(target ? { appId: target } : {}),
@@ -104,8 +117,9 @@ export function planToolsFallback(user: string): ToolPlan {
   const request = requestText(user);
   const existing = listedTools(user);
   const use = toolsMentioned(request, existing);
+  const hostNeeded = needsHostAccess(request) || sampleFor(request)?.tools.includes('system_stats');
   const create =
-    use.length === 0 && needsHostAccess(request) && !existing.includes(SYSTEM_STATS_TOOL.name)
+    use.length === 0 && hostNeeded && !existing.includes(SYSTEM_STATS_TOOL.name)
       ? [SYSTEM_STATS_TOOL]
       : [];
   const callable = use[0] ?? create[0]?.name;
@@ -137,11 +151,15 @@ export function diagnoseFallback(user: string): DiagnoseReply {
 function appFallback(user: string, repairing: boolean): string {
   const request = requestText(user);
   const current = readSection(user, ['Current document', 'Current app', 'Document']);
+  // A new app the gallery has, when the tools it calls are granted.
+  const sample = repairing || current ? null : sampleFor(request);
+  const tools = listedTools(user);
+  if (sample && sample.tools.every((name) => tools.includes(name))) return sampleDocument(sample);
   const title =
     readSection(user, ['Window title', 'Title']) ??
     (repairing && current ? documentTitle(current) : null) ??
     titleFrom(request);
-  return fallbackApp(title, request, listedTools(user));
+  return fallbackApp(title, request, tools);
 }
 
 /** The stage's fallback answer text, exactly as a well-behaved model would write it. */

@@ -21,6 +21,7 @@ const ScenarioResponseFile = z
     ttftMs: z.number().min(0).optional(),
     tokensPerS: z.number().positive().optional(),
     retryAfterMs: z.number().min(0).optional(),
+    finishReason: z.enum(['stop', 'length']).optional(),
   })
   .strict()
   .refine((r) => !(r.content !== undefined && r.contentFile !== undefined), {
@@ -55,6 +56,8 @@ export interface ResponseStep {
   ttftMs?: number;
   tokensPerS?: number;
   retryAfterMs?: number;
+  /** The finish reason sent with the whole content (`length`: as if cut at the token limit). */
+  finishReason?: 'stop' | 'length';
 }
 
 export type TextMatcher = (text: string) => boolean;
@@ -87,6 +90,7 @@ function toSteps(response: z.infer<typeof ScenarioResponseFile>, content?: strin
     ...(content !== undefined ? { content } : {}),
     ...(response.ttftMs !== undefined ? { ttftMs: response.ttftMs } : {}),
     ...(response.tokensPerS !== undefined ? { tokensPerS: response.tokensPerS } : {}),
+    ...(response.finishReason !== undefined ? { finishReason: response.finishReason } : {}),
   };
   if (!response.fault) return [answer];
   const failing: ResponseStep = {

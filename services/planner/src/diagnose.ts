@@ -40,6 +40,13 @@ export async function diagnose(run: RunRecord, deps: DiagnoseDeps): Promise<Next
   const reply = await chatJsonForRun(deps.llm, deps.runs, run.id, {
     stage: 'diagnose',
     schema: DiagnoseReply,
+    // A tool fault must name one of the app's tools, or nothing could be rebuilt.
+    check: (value) =>
+      value.fault === 'app' || tools.some((t) => t.name === value.tool)
+        ? null
+        : tools.length === 0
+          ? 'The app uses no tools, so the fault cannot be in a tool: answer with "fault": "app".'
+          : `"tool" must be one of the app's tools: ${tools.map((t) => t.name).join(', ')}.`,
     temperature: 0,
     messages: [
       { role: 'system', content: SYSTEM },

@@ -15,7 +15,7 @@ import {
   type LlmStage,
 } from '@hyperdesk/shared';
 import { repairMessages, writeMessages } from './prompts';
-import { testTool, type TestFailure } from './test-tool';
+import { ARGS_IGNORED, testTool, type TestFailure } from './test-tool';
 
 export interface BuildDeps {
   llm: LlmClient;
@@ -64,9 +64,13 @@ export async function buildTool(job: ToolBuildJob, deps: BuildDeps): Promise<Too
         writeMessages(tool, job.reason, current?.code),
       );
     }
+    // A tool that answers the same for different args is sent back once with that finding;
+    // hand-written code is held to its declared results only.
+    let requireArgsEffect = !job.code;
     for (;;) {
       await emit({ status: 'testing', attempt });
-      const failure = await testTool(deps.runner, { ...tool, code });
+      const failure = await testTool(deps.runner, { ...tool, code }, [], { requireArgsEffect });
+      if (failure?.error.startsWith(ARGS_IGNORED)) requireArgsEffect = false;
       if (!failure) {
         const version = await deps.tools.register(job.buildId, {
           ...tool,
@@ -119,16 +123,41 @@ export async function repairCode(
   return askForCode(deps, runId, 'tool_repair', repairMessages(tool, code, failure));
 }
 
+/**
+ * One tool_write / tool_repair answer read as Python. An answer without code (empty, only
+ * reasoning, prose) or cut at the token limit gets one re-ask naming the problem; a second
+ * one is an LlmOutputError.
+ */
 async function askForCode(
   deps: Pick<BuildDeps, 'llm' | 'runs'>,
   runId: string | undefined,
   stage: LlmStage,
   messages: ChatMessage[],
 ): Promise<string> {
-  const result = await deps.llm.chat({ stage, messages, temperature: 0.2 });
-  if (runId) await deps.runs.recordLlmCall(runId, result.metrics);
-  const { code } = extractCode(result.text, 'python');
-  if (!code.trim())
-    throw new LlmOutputError('The model answered without any Python code.', result.text);
-  return code;
+  let conversation = messages;
+  let problem = '';
+  let text = '';
+  for (const attempt of [0, 1]) {
+    const result = await deps.llm.chat({ stage, messages: conversation, temperature: 0.2 });
+    if (runId) await deps.runs.recordLlmCall(runId, result.metrics);
+    text = result.text;
+    const { code, truncated } = extractCode(result.text, 'python');
+    problem = !code.trim()
+      ? 'It held no Python code.'
+      : result.finishReason === 'length' || (truncated && result.finishReason !== 'stop')
+        ? 'It was cut off at the token limit before the file ended.'
+        : '';
+    if (!problem) return code;
+    if (attempt === 0) {
+      conversation = [
+        ...messages,
+        { role: 'assistant', content: result.text },
+        {
+          role: 'user',
+          content: `Your previous answer could not be used: ${problem} Reply with only the complete Python file, in one \`\`\`python fence.`,
+        },
+      ];
+    }
+  }
+  throw new LlmOutputError(`The model answered without usable Python code: ${problem}`, text);
 }

@@ -5,6 +5,9 @@ const TOOL_RULES = `You write Python 3 tools for Hyperdesk. A tool is one comple
 - reads its arguments as one JSON object from stdin (json.load(sys.stdin)), unless it is
   CLI-style, then it parses --flags with argparse;
 - prints exactly one JSON value to stdout matching the "returns" schema, and nothing else;
+- computes that value from those args: the examples are its tests (an example's "result" is
+  the exact expected output; examples with different args must give different outputs), and
+  the if __name__ == "__main__": block only calls main(), never fixed sample args;
 - uses only the standard library plus psutil when it must (no installs at run time);
 - works inside a sandbox: no network, writes only under the current directory (the
   workspace) or /tmp, must finish within seconds;

@@ -29,6 +29,8 @@ export async function repairAfterCall(
   // The examples in the build workspace, the failed call in the workspace it failed in.
   const stillFailing = await testTool(deps.runner, { ...current, code }, [job.args], {
     casesWorkspace: job.author,
+    // The registered version passed its build; a call-path repair is about the failed call.
+    requireArgsEffect: false,
   });
   await deps.tools.recordActivity(job.name, {
     kind: 'repair',

@@ -6,7 +6,7 @@ import { jobLogger } from '../job-log';
 import type { Logger } from '../logger';
 import { recordLlmCall, recordLlmFailure } from '../metrics';
 import { unavailableError } from './failures';
-import { chatJsonWithReask } from './json-reply';
+import { chatJsonWithReask, type ReplyCheck } from './json-reply';
 import { callMetrics, tokensForChars, type ReportedUsage } from './metrics';
 import type { LlmConfig } from './providers';
 import { STAGE_HEADER } from './stages';
@@ -48,7 +48,9 @@ export interface LlmClient {
   /** One streamed completion. Rejects with LlmUnavailableError, or the abort reason when aborted. */
   chat(options: ChatOptions): Promise<ChatResult>;
   /** A completion read as JSON and checked against the schema, with one targeted re-ask. */
-  chatJson<T>(options: ChatOptions & { schema: z.ZodType<T> }): Promise<ChatJsonResult<T>>;
+  chatJson<T>(
+    options: ChatOptions & { schema: z.ZodType<T>; check?: ReplyCheck<T> },
+  ): Promise<ChatJsonResult<T>>;
   /** Whether the model server answers `GET /models` within a few seconds. */
   ping(): Promise<boolean>;
 }

@@ -1,8 +1,9 @@
-import type { z } from 'zod';
+import { toJSONSchema, type z } from 'zod';
+import { coerceToSchema } from './coerce';
 import type { LlmCallMetrics } from '../contracts/run';
 import type { ChatJsonResult, ChatOptions, ChatResult } from './client';
 import { LlmJsonOutputError } from './failures';
-import { extractJson, stripThink } from './parse';
+import { extractJsonCandidates, stripThink } from './parse';
 
 type JsonCheck<T> = { ok: true; value: T } | { ok: false; problem: string };
 
@@ -15,22 +16,65 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
     .join('\n');
 }
 
-/** Reads an answer as JSON and checks it against the schema; says what is wrong when it fails. */
-export function checkJsonReply<T>(answer: ChatResult, schema: z.ZodType<T>): JsonCheck<T> {
-  const parsed = extractJson(answer.text);
-  if (!parsed.ok) {
-    const cutOff =
-      answer.finishReason === 'length' ? ' The answer was cut off at the token limit.' : '';
-    return { ok: false, problem: `${parsed.error}${cutOff}` };
+/** A check beyond the schema: a problem to re-ask about (in words for the model), or null. */
+export type ReplyCheck<T> = (value: T) => string | null;
+
+const jsonSchemas = new WeakMap<z.ZodType, unknown>();
+
+/** The schema as JSON Schema (what the answer is coerced towards); cached per schema. */
+function jsonSchemaOf(schema: z.ZodType): unknown {
+  if (!jsonSchemas.has(schema)) {
+    let converted: unknown = null;
+    try {
+      converted = toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+    } catch {
+      // A schema JSON Schema cannot express: checked by zod alone.
+    }
+    jsonSchemas.set(schema, converted);
   }
-  const checked = schema.safeParse(parsed.value);
-  if (!checked.success) {
+  return jsonSchemas.get(schema);
+}
+
+/**
+ * Reads an answer as JSON and checks it against the schema; says what is wrong when it fails.
+ * Every JSON object in the answer is a candidate, the last written first (a model that writes
+ * two corrects the first); each is coerced towards the schema (key and enum case, numbers and
+ * booleans as strings) before it is checked, and an unknown key standing in for a missing
+ * defaulted field is a problem, not a silent default.
+ */
+export function checkJsonReply<T>(
+  answer: ChatResult,
+  schema: z.ZodType<T>,
+  check?: ReplyCheck<T>,
+): JsonCheck<T> {
+  const { values, error, cut } = extractJsonCandidates(answer.text);
+  const cutOff =
+    answer.finishReason === 'length' ? ' The answer was cut off at the token limit.' : '';
+  if (cut) return { ok: false, problem: `${cut}${cutOff}` };
+  if (values.length === 0) {
     return {
       ok: false,
-      problem: `The JSON does not match the required format:\n${formatIssues(checked.error.issues)}`,
+      problem: `${error ?? 'No JSON object or array was found in the answer.'}${cutOff}`,
     };
   }
-  return { ok: true, value: checked.data };
+  const target = jsonSchemaOf(schema);
+  let problem: string | null = null;
+  for (const candidate of [...values].reverse()) {
+    const coerced = target ? coerceToSchema(candidate, target) : { value: candidate, issues: [] };
+    const checked = schema.safeParse(coerced.value);
+    const issues = [
+      ...coerced.issues,
+      ...(checked.success ? [] : formatIssues(checked.error.issues).split('\n')),
+    ];
+    if (checked.success && issues.length === 0) {
+      const extra = check?.(checked.data) ?? null;
+      if (extra === null) return { ok: true, value: checked.data };
+      problem ??= extra;
+      continue;
+    }
+    problem ??= `The JSON does not match the required format:\n${issues.join('\n')}`;
+  }
+  return { ok: false, problem: problem ?? 'No usable JSON was found in the answer.' };
 }
 
 /** The user message of the one re-ask: what exactly was wrong, and to answer with JSON only. */
@@ -45,14 +89,14 @@ export function reaskMessage(problem: string): string {
  */
 export async function chatJsonWithReask<T>(
   chat: (options: ChatOptions) => Promise<ChatResult>,
-  options: ChatOptions & { schema: z.ZodType<T> },
+  options: ChatOptions & { schema: z.ZodType<T>; check?: ReplyCheck<T> },
 ): Promise<ChatJsonResult<T>> {
-  const { schema, ...chatOptions } = options;
+  const { schema, check, ...chatOptions } = options;
   const calls: LlmCallMetrics[] = [];
 
   const first = await chat(chatOptions);
   calls.push(first.metrics);
-  const firstCheck = checkJsonReply(first, schema);
+  const firstCheck = checkJsonReply(first, schema, check);
   if (firstCheck.ok) return { value: firstCheck.value, calls, text: first.text };
 
   const second = await chat({
@@ -64,7 +108,7 @@ export async function chatJsonWithReask<T>(
     ],
   });
   calls.push(second.metrics);
-  const secondCheck = checkJsonReply(second, schema);
+  const secondCheck = checkJsonReply(second, schema, check);
   if (secondCheck.ok) return { value: secondCheck.value, calls, text: second.text };
 
   throw new LlmJsonOutputError(

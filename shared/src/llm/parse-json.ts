@@ -159,7 +159,9 @@ const JSON_OPENING = /^[{[]\s*["{[\]}\d-]/;
  * to parse is skipped whole (never searched for smaller values inside). A JSON-looking span
  * that is never closed ends the search, since everything after it is inside it.
  */
-function* bracketCandidates(text: string): Generator<ParseAttempt & { unclosedAt?: number }> {
+function* bracketCandidates(
+  text: string,
+): Generator<ParseAttempt & { unclosedAt?: number; at?: number }> {
   let searchFrom = 0;
   for (let tries = 0; tries < 50; tries++) {
     const offset = text.slice(searchFrom).search(/[{[]/);
@@ -167,7 +169,7 @@ function* bracketCandidates(text: string): Generator<ParseAttempt & { unclosedAt
     const at = searchFrom + offset;
     const end = matchingBracket(text, at);
     if (end >= 0) {
-      yield parseCandidate(text.slice(at, end + 1));
+      yield { ...parseCandidate(text.slice(at, end + 1)), at };
       searchFrom = end + 1;
     } else if (end === UNCLOSED && JSON_OPENING.test(text.slice(at, at + 20))) {
       yield { ok: false, error: 'unclosed', unclosedAt: at };
@@ -192,6 +194,71 @@ export function extractJson(text: string): JsonExtraction {
   if (found.ok || !/&(quot|#34);/.test(cleaned)) return found;
   const decoded = findJson(decodeHtmlEntities(cleaned));
   return decoded.ok ? decoded : found;
+}
+
+/**
+ * Every JSON object or array the answer holds, in the order written (fenced or not, after
+ * reasoning is removed); a stage tries each against its schema. `error` says why there is none;
+ * `cut` that the last JSON in the answer is never closed, so the complete ones before it are
+ * drafts of an answer that was cut off.
+ */
+export function extractJsonCandidates(text: string): {
+  values: unknown[];
+  error: string | null;
+  cut: string | null;
+} {
+  const cleaned = stripThink(text.replace(/^\uFEFF/, ''));
+  if (cleaned === '') {
+    return { values: [], error: 'The answer is empty (no JSON at all).', cut: null };
+  }
+  let found = collectJson(cleaned);
+  if (found.values.length === 0 && /&(quot|#34);/.test(cleaned)) {
+    const decoded = collectJson(decodeHtmlEntities(cleaned));
+    if (decoded.values.length > 0) found = decoded;
+  }
+  if (found.values.length > 0) return { values: found.values, error: null, cut: found.cut };
+  const first = findJson(cleaned);
+  return { values: [], error: first.ok ? null : first.error, cut: found.cut };
+}
+
+function collectJson(cleaned: string): { values: unknown[]; cut: string | null } {
+  const seen = new Map<string, { at: number; value: unknown }>();
+  const add = (at: number, value: unknown) => {
+    if (value === null || typeof value !== 'object') return;
+    let key: string;
+    try {
+      key = JSON.stringify(value);
+    } catch {
+      key = `#${at}`; // nested too deep to write out: kept as its own candidate
+    }
+    const known = seen.get(key);
+    if (!known || known.at > at) seen.set(key, { at, value });
+  };
+  for (const fence of findFences(cleaned)) {
+    if (!/^\s*[{[]/.test(fence.body)) continue;
+    const attempt = parseCandidate(fence.body.trim());
+    if (attempt.ok) add(cleaned.indexOf(fence.body), attempt.value);
+  }
+  const whole = parseCandidate(cleaned);
+  if (whole.ok && typeof whole.value === 'string' && /^\s*[{[]/.test(whole.value)) {
+    const inner = parseCandidate(whole.value);
+    if (inner.ok) add(0, inner.value);
+  } else if (whole.ok) add(0, whole.value);
+  let unclosedAt: number | null = null;
+  for (const attempt of bracketCandidates(cleaned)) {
+    if (attempt.ok && attempt.at !== undefined) add(attempt.at, attempt.value);
+    if (attempt.unclosedAt !== undefined) unclosedAt = attempt.unclosedAt;
+  }
+  const ordered = [...seen.values()].sort((a, b) => a.at - b.at);
+  const lastAt = ordered.at(-1)?.at ?? -1;
+  return {
+    values: ordered.map((c) => c.value),
+    cut:
+      // The whole answer read as one value is not cut, whatever a bracket scan of it finds.
+      !whole.ok && unclosedAt !== null && unclosedAt > lastAt
+        ? `The JSON starting with \`${preview(cleaned, unclosedAt)}\` is never closed (a closing bracket is missing, or the answer was cut off).`
+        : null,
+  };
 }
 
 function findJson(cleaned: string): JsonExtraction {

@@ -1,21 +1,86 @@
 /**
- * The first pass over any model answer: reasoning blocks out, code fences found.
+ * The first pass over any model answer: reasoning out, line endings normalised, code fences
+ * found.
  */
 
 const THINK_BLOCK = /<(think|thinking|reasoning)>[\s\S]*?<\/\1>/gi;
-const UNCLOSED_THINK = /^\s*<(think|thinking|reasoning)>[\s\S]*$/i;
+const UNCLOSED_THINK = /<(think|thinking|reasoning)>([\s\S]*)$/i;
 const ORPHAN_THINK_CLOSE = /^[\s\S]*?<\/(think|thinking|reasoning)>/i;
 
+/** gpt-oss (harmony) markup: `<|channel|>analysis<|message|>…<|end|>` and friends. */
+const HARMONY_FINAL = /<\|channel\|>\s*final\s*(?:<\|constrain\|>\s*\w*\s*)?<\|message\|>/gi;
+const HARMONY_TOKEN = /<\|(start|end|message|channel|return|call|constrain)\|>/i;
+const HARMONY_TOKENS = /<\|(start|end|message|channel|return|call|constrain)\|>/gi;
+const HARMONY_CHANNEL = /<\|channel\|>/i;
+/** The same with the special tokens already dropped by the server: `analysis…assistantfinal`. */
+const BARE_HARMONY = /^\s*analysis[\s\S]*?assistantfinal/;
+
+export interface ReasoningSplit {
+  /** The answer without any reasoning. */
+  answer: string;
+  /**
+   * Reasoning that was never closed (an unclosed `<think>`, a gpt-oss analysis channel with no
+   * final one). A model sometimes writes its answer inside it; only a complete document or a
+   * closed code fence found there is ever taken from it.
+   */
+  unclosed: string;
+}
+
+/** The final channel of a gpt-oss answer, or null when there is no channel markup. */
+function harmonySplit(text: string): ReasoningSplit | null {
+  if (!HARMONY_TOKEN.test(text)) {
+    const bare = BARE_HARMONY.exec(text);
+    return bare ? { answer: text.slice(bare[0].length), unclosed: '' } : null;
+  }
+  // Stray end tokens without channels (`answer<|end|>`): the answer is what came first.
+  if (!HARMONY_CHANNEL.test(text)) {
+    return { answer: text.split(HARMONY_TOKEN)[0] ?? '', unclosed: '' };
+  }
+  let finalAt = -1;
+  HARMONY_FINAL.lastIndex = 0;
+  for (let m = HARMONY_FINAL.exec(text); m !== null; m = HARMONY_FINAL.exec(text)) {
+    finalAt = m.index + m[0].length;
+  }
+  if (finalAt === -1) {
+    // Only analysis (or commentary): reasoning that never reached its answer.
+    return { answer: '', unclosed: text.replace(HARMONY_TOKENS, '\n') };
+  }
+  const answer = text.slice(finalAt).split(HARMONY_TOKEN)[0] ?? '';
+  return { answer, unclosed: '' };
+}
+
 /**
- * Removes reasoning blocks: every closed `<think>…</think>`, a leading `<think>` that is
- * never closed (the whole rest is reasoning), and reasoning whose opening tag the chat
- * template swallowed (`…</think>answer`).
+ * Separates reasoning from the answer: gpt-oss channel markup (the final channel is the
+ * answer), every closed `<think>` / `<thinking>` / `<reasoning>` block, reasoning whose
+ * opening tag the chat template swallowed (`…</think>answer`), and an opening tag that is
+ * never closed (the rest is reasoning).
  */
-export function stripThink(text: string): string {
-  let out = text.replace(THINK_BLOCK, '');
-  if (UNCLOSED_THINK.test(out)) return '';
+export function splitReasoning(text: string): ReasoningSplit {
+  let out = text.replace(/^\uFEFF/, '');
+  let unclosed = '';
+  const harmony = harmonySplit(out);
+  if (harmony) {
+    out = harmony.answer;
+    unclosed = harmony.unclosed;
+  }
+  out = out.replace(THINK_BLOCK, '');
+  const open = UNCLOSED_THINK.exec(out);
+  if (open) {
+    unclosed = open[2] ?? '';
+    out = out.slice(0, open.index);
+  }
   out = out.replace(ORPHAN_THINK_CLOSE, '');
-  return out.trim();
+  return { answer: out.trim(), unclosed };
+}
+
+/** The answer without its reasoning (see `splitReasoning`). */
+export function stripThink(text: string): string {
+  return splitReasoning(text).answer;
+}
+
+/** Windows (and old Mac) line endings as `\n`. */
+export function normalizeNewlines(text: string): string {
+  return text.replace(/\r\n?/g, '\n');
 }
 
 export interface Fence {

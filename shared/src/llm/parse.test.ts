@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { extractCode, extractHtml, extractJson, findFences, repairJson, stripThink } from './parse';
+import {
+  closeDocument,
+  extractCode,
+  extractHtml,
+  extractJson,
+  findFences,
+  repairJson,
+  splitReasoning,
+  stripThink,
+} from './parse';
 
 const classify = { intent: 'new_app', title: 'Notes', tools: [], needsNewTools: false };
 
@@ -260,5 +269,87 @@ describe('extractJson never returns a fragment of a broken answer', () => {
   it('looks past a stray bracket in prose', () => {
     const text = 'Notes [see below: the plan is\n{"use": ["a"], "create": [], "change": []}';
     expect(extractJson(text)).toEqual({ ok: true, value: { use: ['a'], create: [], change: [] } });
+  });
+});
+
+describe('reasoning markup of every shape', () => {
+  const answer = '{"a": 1}';
+  it.each([
+    ['closed think', `<think>x {y}</think>${answer}`],
+    ['thinking and reasoning tags', `<thinking>a</thinking><reasoning>b</reasoning>${answer}`],
+    ['an orphan closing tag', `reasoning {x}\n</think>\n${answer}`],
+    [
+      'gpt-oss channels',
+      `<|channel|>analysis<|message|>think {x}<|end|><|start|>assistant<|channel|>final<|message|>${answer}<|return|>`,
+    ],
+    [
+      'gpt-oss with a constrained final channel',
+      `<|start|>assistant<|channel|>analysis<|message|>hm<|end|><|start|>assistant<|channel|>final <|constrain|>json<|message|>${answer}`,
+    ],
+    ['channel names without their special tokens', `analysisthink {x}assistantfinal${answer}`],
+    ['a stray end token', `${answer}<|end|>`],
+  ])('%s', (_name, text) => {
+    expect(splitReasoning(text)).toEqual({ answer, unclosed: '' });
+  });
+
+  it('keeps reasoning that is never closed apart from the (empty) answer', () => {
+    expect(splitReasoning('<think>\nstill thinking {x}')).toEqual({
+      answer: '',
+      unclosed: '\nstill thinking {x}',
+    });
+    expect(splitReasoning('<|channel|>analysis<|message|>only analysis').answer).toBe('');
+  });
+});
+
+describe('extractHtml prefers the real document', () => {
+  const doc = '<!DOCTYPE html><html><body>real</body></html>';
+  it('over a doctype mentioned in prose', () => {
+    expect(extractHtml(`I start with <!DOCTYPE html> and a body.\n${doc}`)).toEqual({
+      html: doc,
+      truncated: false,
+    });
+  });
+  it('takes the last of two complete documents', () => {
+    const first = '<!DOCTYPE html><html><body>first</body></html>';
+    expect(extractHtml(`${first}\nBetter:\n${doc}`).html).toBe(doc);
+  });
+  it('takes a complete document from reasoning that was never closed', () => {
+    expect(extractHtml(`<think>Here:\n${doc}`)).toEqual({ html: doc, truncated: false });
+  });
+  it('does not start a document at a doctype inside a script string', () => {
+    const inner = `<!DOCTYPE html><html><body><script>const t = '<!DOCTYPE html>';</script></body></html>`;
+    expect(extractHtml(inner).html).toBe(inner);
+  });
+});
+
+describe('closeDocument', () => {
+  it('closes a document that stopped after a whole tag', () => {
+    expect(closeDocument('<html><body><p>x</p>\n')).toBe('<html><body><p>x</p>\n</body>\n</html>');
+    expect(closeDocument('<html><body><p>x</p></body>')).toBe(
+      '<html><body><p>x</p></body>\n</html>',
+    );
+  });
+  it('refuses a document cut mid-tag, inside a script, style or comment', () => {
+    expect(closeDocument('<html><body><p')).toBeNull();
+    expect(closeDocument('<html><body><script>let a = 1;</p>')).toBeNull();
+    expect(closeDocument('<html><head><style>p{}</b><body>')).toBeNull();
+    expect(closeDocument('<html><body><!-- <p>')).toBeNull();
+    expect(closeDocument('<html><head></head>')).toBeNull();
+  });
+});
+
+describe('extractCode drops prose around raw code', () => {
+  const code = 'import json\n\nprint(json.dumps({"ok": True}))';
+  it.each([
+    ['a sentence after', `${code}\n\nThis prints ok as JSON.`],
+    ['headings around', `## tool.py\n${code}\n\n### Usage\nRun it with python3.`],
+    ['a list after', `${code}\n\n- reads nothing\n- prints ok`],
+    ['CRLF', code.replace(/\n/g, '\r\n')],
+  ])('%s', (_name, text) => {
+    expect(extractCode(text).code).toBe(code);
+  });
+  it('keeps indented and Python lines that look like words', () => {
+    const tail = `${code}\nif True:\n    Result = "A long sentence here."`;
+    expect(extractCode(tail).code).toBe(tail);
   });
 });

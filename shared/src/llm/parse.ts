@@ -1,5 +1,5 @@
 import { extractJson } from './parse-json';
-import { findFences, stripThink, type Fence } from './parse-text';
+import { findFences, normalizeNewlines, splitReasoning } from './parse-text';
 
 /**
  * Tolerant parsing of model output. Real models wrap answers in fences, add prose, think
@@ -7,8 +7,15 @@ import { findFences, stripThink, type Fence } from './parse-text';
  * the usable part and say precisely what was wrong when there is none.
  */
 
-export { extractJson, repairJson, type JsonExtraction } from './parse-json';
-export { findFences, stripThink, type Fence } from './parse-text';
+export { extractJson, extractJsonCandidates, repairJson, type JsonExtraction } from './parse-json';
+export {
+  findFences,
+  normalizeNewlines,
+  splitReasoning,
+  stripThink,
+  type Fence,
+  type ReasoningSplit,
+} from './parse-text';
 
 export interface CodeExtraction {
   code: string;
@@ -35,26 +42,60 @@ const PYTHON_START = /^(#!|#|import |from |def |class |@|"""|'''|[A-Za-z_][\w.]*
 /** Drops prose lines before the first line that looks like Python. */
 function trimLeadingProse(code: string): string {
   const lines = code.split('\n');
-  const first = lines.findIndex((line) => PYTHON_START.test(line));
+  const first = lines.findIndex((line) => PYTHON_START.test(line) && !/^#{1,6} \S/.test(line));
   return first > 0 ? lines.slice(first).join('\n') : code;
+}
+
+/** A line of prose or Markdown, not Python: a sentence, a heading, a list item, bold text. */
+const PROSE_LINE =
+  /^(#{1,6} \S.*|[-*] \S.*|\*\*.*|\d+\. [A-Z].*|[A-Z][a-z'’]*(,? [\w'’(),:`-]+){2,}[.!:?)]?)$/;
+const PYTHON_WORD =
+  /^(import|from|def|class|if|elif|else|for|while|with|try|except|finally|return|raise|print|assert|pass|break|continue|global|async|await|lambda|yield|True|False|None)\b/;
+
+/**
+ * Drops Markdown headings and sentences after the code (`This tool reads…`, `## Usage`): a
+ * trailing run of unindented lines that read as prose, after the last line of code.
+ */
+function trimTrailingProse(code: string): string {
+  const lines = code.split('\n');
+  let end = lines.length;
+  while (end > 0) {
+    const line = lines[end - 1] ?? '';
+    if (line.trim() === '' || line.trim() === '```') {
+      end -= 1;
+      continue;
+    }
+    if (/^\s/.test(line) || PYTHON_WORD.test(line) || !PROSE_LINE.test(line)) break;
+    end -= 1;
+  }
+  return lines.slice(0, end).join('\n');
 }
 
 /**
  * Extracts source code of one language (default Python): the longest fence tagged with it,
- * else the longest untagged fence, else the raw answer without leading prose.
+ * else the longest untagged fence, else the raw answer without leading and trailing prose.
+ * Reasoning is removed first; when the answer is inside reasoning that was never closed, a
+ * closed fence there is taken. Line endings become `\n`.
  */
 export function extractCode(text: string, lang = 'python'): CodeExtraction {
-  const cleaned = stripThink(text);
+  const { answer, unclosed } = splitReasoning(normalizeNewlines(text));
   const names = LANG_ALIASES[lang] ?? [lang];
-  const fences = findFences(cleaned);
-  const tagged = fences.filter((f) => names.includes(f.lang));
-  const pool = tagged.length > 0 ? tagged : fences.filter((f) => f.lang === '');
-  const best = pool.reduce<Fence | null>(
-    (a, b) => (a === null || b.body.length > a.body.length ? b : a),
-    null,
-  );
-  if (best) return { code: best.body.trim(), fenced: true, truncated: !best.closed };
-  const raw = lang === 'python' ? trimLeadingProse(cleaned) : cleaned;
+  const fromFences = (source: string, closedOnly: boolean): CodeExtraction | null => {
+    const fences = findFences(source).filter((f) => !closedOnly || (f.closed && f.body.trim()));
+    const tagged = fences.filter((f) => names.includes(f.lang));
+    const pool = tagged.length > 0 ? tagged : fences.filter((f) => f.lang === '');
+    // Of fences about as long as the longest, the last: a file written twice is corrected the
+    // second time, while a short usage snippet is not the file.
+    const longest = Math.max(0, ...pool.map((f) => f.body.trim().length));
+    const best = pool.filter((f) => f.body.trim().length >= longest / 2).at(-1) ?? null;
+    return best ? { code: best.body.trim(), fenced: true, truncated: !best.closed } : null;
+  };
+  const fenced = fromFences(answer, false);
+  if (fenced) return fenced;
+  if (answer === '' && unclosed) {
+    return fromFences(unclosed, true) ?? { code: '', fenced: false, truncated: false };
+  }
+  const raw = lang === 'python' ? trimTrailingProse(trimLeadingProse(answer)) : answer;
   return { code: raw.trim(), fenced: false, truncated: false };
 }
 
@@ -86,33 +127,86 @@ function htmlFromJson(text: string): string | null {
   return null;
 }
 
+const DOC_START = /<!doctype\s+html|<html[\s>]/gi;
+const DOC_END = /<\/html\s*>/gi;
+
+interface DocumentSpan {
+  html: string;
+  complete: boolean;
+}
+
 /**
- * Extracts one HTML document: from `<!DOCTYPE` (or `<html`) to the last `</html>`, inside a
- * fence or raw. Without a closing `</html>` it returns what there is, flagged `truncated`.
+ * The documents in a text, in order: each from a `<!DOCTYPE html>` (or an `<html>` not right
+ * after one) to the last `</html>` before the next start. A start with no `</html>` before the
+ * next one is a mention (in prose or reasoning) or a cut-off document: incomplete.
+ */
+function documentSpans(source: string): DocumentSpan[] {
+  const starts: number[] = [];
+  DOC_START.lastIndex = 0;
+  for (let m = DOC_START.exec(source); m !== null; m = DOC_START.exec(source)) {
+    // A doctype inside a string or an expression (`'<html>'`, `= "<!DOCTYPE html>"`) is not one.
+    if (m.index > 0 && /["'`=+(\\]/.test(source[m.index - 1] ?? '')) continue;
+    const previous = starts.at(-1);
+    // `<!DOCTYPE html>\n<html>` is one start.
+    if (previous !== undefined && /^<!doctype[^>]*>\s*$/i.test(source.slice(previous, m.index))) {
+      continue;
+    }
+    starts.push(m.index);
+  }
+  return starts.map((start, i) => {
+    const limit = starts[i + 1] ?? source.length;
+    const part = source.slice(start, limit);
+    let end = -1;
+    DOC_END.lastIndex = 0;
+    for (let m = DOC_END.exec(part); m !== null; m = DOC_END.exec(part)) {
+      end = m.index + m[0].length;
+    }
+    if (end !== -1) return { html: part.slice(0, end), complete: true };
+    const rest = part.replace(/\n?\s*(```|~~~)\s*$/, '');
+    return { html: rest.trimEnd(), complete: false };
+  });
+}
+
+/**
+ * Extracts one HTML document: from `<!DOCTYPE` (or `<html`) to its `</html>`, inside a fence
+ * or raw, after reasoning is removed. A document written twice gives the last complete one;
+ * a mention of a doctype in prose is not a document. Line endings become `\n`. Without a closing `</html>` it returns
+ * the last started document, flagged `truncated`.
  */
 export function extractHtml(text: string): HtmlExtraction {
-  const cleaned = stripThink(text);
+  const { answer: cleaned, unclosed } = splitReasoning(normalizeNewlines(text));
   const startsAsDocument = /^\s*(<!doctype|<html)/i.test(cleaned);
   const fromJson = startsAsDocument ? null : htmlFromJson(cleaned);
-  const htmlFence =
-    startsAsDocument || fromJson !== null
-      ? undefined
-      : findFences(cleaned).find(
-          (f) => (LANG_ALIASES.html ?? []).includes(f.lang) || /<!doctype|<html/i.test(f.body),
-        );
-  const source = htmlFence?.body ?? fromJson ?? cleaned;
+  const source = fromJson ?? cleaned;
+  const spans = documentSpans(source);
+  const complete = spans.filter((s) => s.complete).at(-1);
+  if (complete) return { html: complete.html, truncated: false };
+  // Reasoning that was never closed may hold the whole document; only a complete one counts.
+  const inReasoning = documentSpans(unclosed)
+    .filter((s) => s.complete)
+    .at(-1);
+  if (inReasoning) return { html: inReasoning.html, truncated: false };
+  const started = spans.at(-1);
+  if (started) return { html: started.html, truncated: true };
+  const fence = findFences(source).find((f) => (LANG_ALIASES.html ?? []).includes(f.lang));
+  if (fence) return { html: fence.body.trim(), truncated: !fence.closed };
+  return { html: source.trim(), truncated: false };
+}
 
-  const start = source.search(/<!doctype\s+html|<html[\s>]/i);
-  if (start === -1)
-    return { html: source.trim(), truncated: htmlFence ? !htmlFence.closed : false };
-  const closeTag = /<\/html\s*>/gi;
-  let end = -1;
-  for (let m = closeTag.exec(source); m !== null; m = closeTag.exec(source)) {
-    end = m.index + m[0].length;
-  }
-  if (end === -1) {
-    const rest = source.slice(start).replace(/\n?\s*(```|~~~)\s*$/, '');
-    return { html: rest.trimEnd(), truncated: true };
-  }
-  return { html: source.slice(start, end), truncated: false };
+const BODY_OPEN = /<body[\s>]/i;
+
+/**
+ * A document the model ended on its own (`finish_reason: stop`) that lacks only its closing
+ * tags: outside any script, style or comment and ending on a tag, it gets `</body></html>`.
+ * Null when the end looks cut (mid-tag, inside a script) and the document must be asked again.
+ */
+export function closeDocument(html: string): string | null {
+  const text = html.trimEnd();
+  if (!/>$/.test(text) || !BODY_OPEN.test(text)) return null;
+  const opens = (re: RegExp) => (text.match(re) ?? []).length;
+  if (opens(/<script[\s>]/gi) !== opens(/<\/script\s*>/gi)) return null;
+  if (opens(/<style[\s>]/gi) !== opens(/<\/style\s*>/gi)) return null;
+  if (text.lastIndexOf('<!--') > text.lastIndexOf('-->')) return null;
+  const body = /<\/body\s*>/i.test(text) ? '' : '\n</body>';
+  return `${text}${body}\n</html>`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAppMessage } from './bridge';
+import { isConnect, parseAppMessage } from './bridge';
 
 describe('parseAppMessage', () => {
   it('reads the model, context and notice requests of an app', () => {
@@ -48,5 +48,14 @@ describe('parseAppMessage', () => {
     expect(parseAppMessage({ hyperdesk: 1, type: 'notify', level: 'info' })).toBeNull();
     expect(parseAppMessage({ hyperdesk: 1, type: 'shortcut', name: 'close-all' })).toBeNull();
     expect(parseAppMessage({ hyperdesk: 2, type: 'ready' })).toBeNull();
+  });
+
+  it('takes a connect only with the key of the loaded document', () => {
+    const key = 'a'.repeat(32);
+    expect(isConnect({ hyperdesk: 1, type: 'connect', key }, key)).toBe(true);
+    expect(isConnect({ hyperdesk: 1, type: 'connect', key: 'b'.repeat(32) }, key)).toBe(false);
+    expect(isConnect({ hyperdesk: 1, type: 'connect' }, key)).toBe(false);
+    expect(isConnect({ hyperdesk: 1, type: 'tool', key }, key)).toBe(false);
+    expect(parseAppMessage({ hyperdesk: 1, type: 'connect', key })).toBeNull();
   });
 });

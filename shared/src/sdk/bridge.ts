@@ -1,7 +1,10 @@
 /**
  * The bridge between an app (in a sandboxed iframe with an opaque origin) and the window
- * that hosts it. Every message carries `hyperdesk: 1`; the host identifies the sending app
- * by `event.source` (its iframe's window), never by anything the message says.
+ * that hosts it. Every message carries `hyperdesk: 1`. The SDK's first message, posted to
+ * the parent window before any of the app's code runs, is `connect` with the key the host
+ * put into that document and a MessagePort; the host takes the first such port from its
+ * frame's window (`isConnect`) and from then on listens to that port only. A document the
+ * frame navigates to (same window, new document) never has the port, so it is no app.
  */
 
 export type NoticeLevelName = 'info' | 'success' | 'warning' | 'error';
@@ -30,6 +33,8 @@ export type AppMessage =
   | { hyperdesk: 1; type: 'context-set'; id: number; key: string; value: unknown }
   | { hyperdesk: 1; type: 'context-subscribe'; key: string }
   | { hyperdesk: 1; type: 'notify'; level: NoticeLevelName; text: string }
+  /** The frame took the keyboard without the person: the host gives it back. */
+  | { hyperdesk: 1; type: 'unfocus' }
   /** A desktop shortcut pressed while the app had the keyboard (the frame keeps its keys). */
   | { hyperdesk: 1; type: 'shortcut'; name: ShortcutName; back: boolean };
 
@@ -66,6 +71,11 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return Boolean(value) && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** The SDK's `connect` message carrying this document's key (its port is the event's). */
+export function isConnect(data: unknown, key: string): boolean {
+  return isObject(data) && data.hyperdesk === 1 && data.type === 'connect' && data.key === key;
+}
+
 /** Validates a message from an app; null when it is not a well-formed bridge message. */
 export function parseAppMessage(data: unknown): AppMessage | null {
   if (!isObject(data)) return null;
@@ -91,6 +101,8 @@ export function parseAppMessage(data: unknown): AppMessage | null {
       };
     case 'ready':
       return { hyperdesk: 1, type: 'ready' };
+    case 'unfocus':
+      return { hyperdesk: 1, type: 'unfocus' };
     case 'ask':
       if (id === null || typeof m.prompt !== 'string') return null;
       if (m.schema !== undefined && !isObject(m.schema)) return null;

@@ -8,21 +8,34 @@ export const VENDOR_LIBRARIES = {
 } as const;
 
 /**
- * The CSP every app runs under: inline code and the gateway's /vendor/ scripts only; no
- * network at all (connect-src 'none'): tool calls go through the bridge.
+ * The CSP every app runs under (and the stream shell before it): inline code and the
+ * gateway's /vendor/ scripts only; no network at all (connect-src 'none'): tool calls go
+ * through the bridge. No frames or workers: the SDK removes the frames a CSP lets through.
+ * Without an origin (the stream shell, whose scripts are stripped), no /vendor/ either.
  */
-export function appCsp(origin: string): string {
+export function appCsp(origin: string | null): string {
   return [
     "default-src 'none'",
-    `script-src 'unsafe-inline' 'unsafe-eval' ${origin}/vendor/`,
+    `script-src 'unsafe-inline' 'unsafe-eval'${origin === null ? '' : ` ${origin}/vendor/`}`,
     "style-src 'unsafe-inline'",
     'img-src data: blob:',
     'font-src data:',
     'media-src data: blob:',
     "connect-src 'none'",
+    "frame-src 'none'",
+    "worker-src 'none'",
+    "object-src 'none'",
+    "manifest-src 'none'",
     "form-action 'none'",
     "base-uri 'none'",
   ].join('; ');
+}
+
+/** A fresh key that binds a host to the document it loads (see `SDK_SOURCE`). */
+export function bridgeKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
+    b.toString(16).padStart(2, '0'),
+  ).join('');
 }
 
 /**
@@ -30,9 +43,14 @@ export function appCsp(origin: string): string {
  * of the app's own code. They are not put after the app's `<head>` tag: a `<head>` found by
  * searching can sit inside a comment or after a script, and the app would then run without
  * its CSP. Right after a leading doctype, the parser puts them into the head it implies.
+ * `key` (from `bridgeKey()`) is what the SDK shows the host when it connects: the host
+ * answers only the channel that comes with it, once. Declarative shadow roots are not
+ * parsed (their attribute is renamed): a frame inside one could not be seen and removed.
  */
-export function prepareAppDocument(html: string, origin: string): string {
-  const first = `<meta http-equiv="Content-Security-Policy" content="${appCsp(origin)}"><script>${SDK_SOURCE}</script>`;
+export function prepareAppDocument(html: string, origin: string, key: string): string {
+  if (!/^[0-9a-f]{32}$/.test(key)) throw new Error('A bridge key is 32 hex digits.');
+  html = html.replace(/shadowrootmode/gi, 'data-shadowrootmode');
+  const first = `<meta http-equiv="Content-Security-Policy" content="${appCsp(origin)}"><script>(${SDK_SOURCE})("${key}")</script>`;
   const doctype = /^\uFEFF?(?:\s|<!--[\s\S]*?-->)*<!doctype[^>]*>/i.exec(html);
   if (doctype) return doctype[0] + first + html.slice(doctype[0].length);
   if (/<html[\s>]/i.test(html)) return first + html;

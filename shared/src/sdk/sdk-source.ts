@@ -1,13 +1,23 @@
+import { CONTAINMENT_SOURCE } from './containment-source';
+
 /**
  * The SDK injected into every app, as source text. It gives `hyperdesk.tool(name, args)`,
  * `hyperdesk.ask(prompt, options)` (the model, streamed, optionally as JSON matching a
  * schema), `hyperdesk.live(fn, ms)` (re-runs while the window is visible),
  * `hyperdesk.context` (state shared between the person's windows) and
  * `hyperdesk.notify(level, text)`. It shims `fetch('/api/mono/...')` through the bridge,
- * blocks every other network request, and reports errors to the host window.
+ * blocks every other network request, and reports errors to the host window. It runs as
+ * `(SDK_SOURCE)(key)`, with the key the host put into the document (`prepareAppDocument`).
  */
-export const SDK_SOURCE = String.raw`(() => {
-  const post = (m) => parent.postMessage(Object.assign({ hyperdesk: 1 }, m), '*');
+export const SDK_SOURCE = String.raw`(key) => {
+  // Bound to this document: the SDK opens a channel and hands the host its end with the
+  // key the host put into this document, before any of the app's code exists. A document
+  // the frame navigates to has no channel, and the key is spent.
+  const channel = new MessageChannel();
+  const send = channel.port1.postMessage.bind(channel.port1);
+  parent.postMessage({ hyperdesk: 1, type: 'connect', key }, '*', [channel.port2]);
+  const post = (m) => send(Object.assign({ hyperdesk: 1 }, m));
+  (${CONTAINMENT_SOURCE})(post);
   const pending = new Map();
   const asks = new Map();
   const watchers = new Map();
@@ -86,8 +96,7 @@ export const SDK_SOURCE = String.raw`(() => {
   function notify(level, text) {
     post({ type: 'notify', level: String(level), text: String(text) });
   }
-  addEventListener('message', (event) => {
-    if (event.source !== parent) return;
+  channel.port1.onmessage = (event) => {
     const m = event.data;
     if (!m || m.hyperdesk !== 1) return;
     switch (m.type) {
@@ -142,7 +151,7 @@ export const SDK_SOURCE = String.raw`(() => {
         }
       }
     }
-  });
+  };
   const MONO = /^(?:https?:\/\/[^/]+)?\/api\/mono\/([a-z][a-z0-9_]*)\/?(?:\?([^#]*))?/;
   window.fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : (input && input.url) || String(input);
@@ -183,4 +192,4 @@ export const SDK_SOURCE = String.raw`(() => {
     post({ type: 'shortcut', name, back: e.shiftKey });
   }, true);
   addEventListener('DOMContentLoaded', () => post({ type: 'ready' }));
-})();`;
+}`;

@@ -4,7 +4,10 @@ import { askSpending } from './ask-spending.svelte';
 import { AskError, raiseNotice, setContext, streamAsk } from './desktop-api';
 import type { SharedContext } from './shared-context';
 
-type AppRequest = Exclude<AppMessage, { type: 'tool' | 'error' | 'ready' | 'shortcut' }>;
+type AppRequest = Exclude<
+  AppMessage,
+  { type: 'tool' | 'error' | 'ready' | 'shortcut' | 'unfocus' }
+>;
 
 /**
  * The model, context and notice calls of one app frame. The desktop makes each call

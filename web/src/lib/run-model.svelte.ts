@@ -61,11 +61,14 @@ export class RunModel {
   readonly terminal = $derived(isTerminal(this.state));
   readonly streaming = $derived(STREAMING_STATES.includes(this.state));
   /**
-   * The document the frame runs, or null while it shows the stream: during a generation
-   * and until the version that was streamed has been fetched.
+   * The document the frame runs, or null while it shows the stream: during a generation,
+   * while a written app waits for the tools it calls to be built (run now, its first calls
+   * would fail), and until the version that was streamed has been fetched.
    */
   readonly frameHtml = $derived(
-    this.appStreaming || (this.appStream !== '' && (this.appVersion ?? 0) > this.appHtmlVersion)
+    this.appStreaming ||
+      (this.appStream !== '' && this.state === 'BUILDING_TOOLS') ||
+      (this.appStream !== '' && (this.appVersion ?? 0) > this.appHtmlVersion)
       ? null
       : this.appHtml,
   );

@@ -7,7 +7,12 @@
  * and javascript: URLs are stripped before anything is copied into the shell, so half-written
  * JS cannot throw or run twice.
  * When the app is complete the desktop replaces the shell with the final document.
+ *
+ * The shell runs under the same CSP as a stored app (`appCsp`), so nothing a streaming app
+ * names (stylesheets, images, fonts, @import, prefetches) is fetched from anywhere.
  */
+
+import { appCsp } from '@hyperdesk/shared/sdk';
 
 export const STREAM_MESSAGE = 'hyperdesk:stream';
 export const SHELL_READY_MESSAGE = 'hyperdesk:shell-ready';
@@ -20,7 +25,8 @@ export interface StreamMessage {
 /** Runs inside the frame; serialised with toString(), so it must not use anything from outside. */
 function shellMain(streamType: string, readyType: string): void {
   const parser = new DOMParser();
-  const inert = 'script, iframe, frame, frameset, object, embed, base, meta, noscript';
+  const inert =
+    'script, iframe, frame, frameset, object, embed, base, meta, noscript, link:not([rel~="stylesheet" i])';
   let pending: string | null = null;
   let scheduled = false;
   let lastStyles = '';
@@ -100,7 +106,7 @@ export const STREAM_SHELL_HTML = `<!doctype html>
 <html>
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="object-src 'none'; frame-src 'none'; base-uri 'none'; form-action 'none'">
+<meta http-equiv="Content-Security-Policy" content="${appCsp(null)}">
 <script>(${shellMain.toString()})(${JSON.stringify(STREAM_MESSAGE)}, ${JSON.stringify(SHELL_READY_MESSAGE)});</script>
 </head>
 <body></body>

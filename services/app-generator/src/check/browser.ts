@@ -1,6 +1,11 @@
 import { existsSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { HyperdeskError, prepareAppDocument, type ToolInterface } from '@hyperdesk/shared';
+import {
+  bridgeKey,
+  HyperdeskError,
+  prepareAppDocument,
+  type ToolInterface,
+} from '@hyperdesk/shared';
 import { harnessDocument } from './harness';
 
 export interface BrowserCheckResult {
@@ -18,10 +23,32 @@ export interface BrowserCheckOptions {
   loadTimeoutMs?: number;
 }
 
-/** One browser context and its page. */
+/** One browser context and its page, and where its app tried to take its frame. */
 interface Tab {
   context: BrowserContext;
   page: Page;
+  navigations: string[];
+}
+
+/**
+ * The checker's Chromium reaches nothing by itself: its proxy is an address where nothing
+ * listens, loopback included, and WebRTC may only go through that proxy. The few requests a
+ * check needs (the gateway's /vendor/ libraries) are fetched by Playwright outside the
+ * browser (`route.fetch`); every other request is refused before it leaves.
+ */
+const NO_NETWORK = [
+  // Sandboxed frames stay in the page's process, where Playwright sees (and routes) their
+  // requests; in a process of their own they would go straight to the dead proxy.
+  '--disable-features=IsolateSandboxedIframes',
+  '--proxy-server=http://127.0.0.1:1',
+  '--proxy-bypass-list=<-loopback>',
+  '--force-webrtc-ip-handling-policy',
+  '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+];
+
+/** What a check says when the app tries to take its frame somewhere else. */
+function navigationFinding(url: string): string {
+  return `The app navigates its window away (to ${url.slice(0, 200)}); an app must stay in its document: links and location changes cannot leave it, use the page itself or the bridge.`;
 }
 
 /**
@@ -89,6 +116,7 @@ export class BrowserChecker {
             '--disable-gpu',
             '--disable-background-networking',
             '--no-first-run',
+            ...NO_NETWORK,
           ],
         });
         // A browser that crashed or was killed is launched again by the next check.
@@ -107,8 +135,19 @@ export class BrowserChecker {
 
   private async open(browser: Browser): Promise<Tab> {
     const context = await browser.newContext({ viewport: { width: 800, height: 560 } });
+    const navigations: string[] = [];
+    const vendor = `${this.options.gatewayUrl}/vendor/`;
     try {
-      return { context, page: await context.newPage() };
+      await context.route('**/*', async (route) => {
+        const request = route.request();
+        if (request.isNavigationRequest()) navigations.push(request.url());
+        else if (request.url().startsWith(vendor)) {
+          await route.fulfill({ response: await route.fetch() }).catch(() => route.abort());
+          return;
+        }
+        await route.abort('blockedbyclient');
+      });
+      return { context, page: await context.newPage(), navigations };
     } catch (err) {
       await context.close().catch(() => undefined);
       throw err;
@@ -154,18 +193,21 @@ export class BrowserChecker {
     keepThumbnail: (jpeg: Buffer) => Promise<void>,
   ): Promise<BrowserCheckResult> {
     const browser = await this.launch();
-    const { context, page } = await this.take(browser);
+    const { context, page, navigations } = await this.take(browser);
     let handedOver = false;
     try {
       const errors = new Set<string>();
       page.on('pageerror', (err) => errors.add(`Uncaught: ${err.message}`));
       page.on('console', (msg) => {
-        if (msg.type() === 'error') errors.add(`Console error: ${msg.text()}`);
+        if (msg.type() !== 'error') return;
+        const framing = /^Framing '([^']*)' violates/.exec(msg.text());
+        errors.add(framing ? navigationFinding(framing[1] ?? '') : `Console error: ${msg.text()}`);
       });
-      const appDocument = prepareAppDocument(html, this.options.gatewayUrl);
+      const key = bridgeKey();
+      const appDocument = prepareAppDocument(html, this.options.gatewayUrl, key);
       const loadTimeoutMs = this.options.loadTimeoutMs ?? 15_000;
       try {
-        await page.setContent(harnessDocument(appDocument, tools, this.options.gatewayUrl), {
+        await page.setContent(harnessDocument(appDocument, tools, this.options.gatewayUrl, key), {
           waitUntil: 'load',
           timeout: loadTimeoutMs,
         });
@@ -184,13 +226,19 @@ export class BrowserChecker {
       await page.waitForTimeout(this.options.settleMs);
       const report = (await page.evaluate('window.__report')) as { errors: string[] };
       for (const error of report.errors) errors.add(error);
-      const frame = page.frames()[1];
-      const visible = frame
-        ? await frame.evaluate(
-            `!!document.body && (document.body.innerText.trim().length > 0 || !!document.querySelector('canvas,svg,img,video,input,button,textarea,select'))`,
-          )
-        : false;
-      if (!visible) errors.add('The app rendered a blank page: nothing visible in <body>.');
+      for (const url of navigations) errors.add(navigationFinding(url));
+      // A frame that tried to navigate may hold an error page, or be between documents.
+      const visible = await page
+        .frames()[1]
+        ?.evaluate(
+          `!!document.body && (document.body.innerText.trim().length > 0 || !!document.querySelector('canvas,svg,img,video,input,button,textarea,select'))`,
+        )
+        .catch(() => null);
+      if (visible === null && navigations.length === 0) {
+        errors.add(navigationFinding('another document'));
+      } else if (!visible) {
+        errors.add('The app rendered a blank page: nothing visible in <body>.');
+      }
       const thumbnail = page
         .locator('#app')
         .screenshot({ type: 'jpeg', quality: 55 })

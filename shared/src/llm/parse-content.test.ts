@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { contentKind, extractContent } from './parse-content';
+
+const CSV = 'a,b\n1,2\n3,4';
+
+describe('extractContent', () => {
+  it('knows the kind of a MIME type', () => {
+    expect(contentKind('text/csv')).toBe('csv');
+    expect(contentKind('application/ld+json')).toBe('json');
+    expect(contentKind('text/x-markdown')).toBe('markdown');
+    expect(contentKind('text/html; charset=utf-8')).toBe('html');
+    expect(contentKind('text/plain')).toBe('text');
+  });
+
+  it('takes the CSV table out of prose, headings, fences and notes', () => {
+    for (const answer of [
+      CSV,
+      `Here is the CSV:\n${CSV}`,
+      `# Data\n\n${CSV}\n\nNote: made up.`,
+      `Sure!\n\n\`\`\`csv\n${CSV}\n\`\`\`\n\nLet me know.`,
+      `${CSV}\nNote: values, rounded.`,
+      CSV.replace(/\n/g, '\r\n'),
+    ]) {
+      expect(extractContent(answer, 'text/csv'), answer).toEqual({ ok: true, body: CSV });
+    }
+  });
+
+  it('refuses a cut-off, empty or reasoning-only answer with the reason', () => {
+    expect(extractContent(CSV, 'text/csv', 'length')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/cut off at the token limit/),
+    });
+    expect(extractContent('  ', 'text/csv')).toMatchObject({ ok: false, problem: /empty/ });
+    expect(extractContent('<think>a,b', 'text/csv')).toMatchObject({
+      ok: false,
+      problem: expect.stringMatching(/only reasoning/),
+    });
+    expect(extractContent('no table here', 'text/csv')).toMatchObject({ ok: false });
+  });
+
+  it('parses JSON and writes it out again, the full value over an example', () => {
+    expect(extractContent('{"a": [1, 2,],} // done', 'application/json')).toEqual({
+      ok: true,
+      body: '{\n  "a": [\n    1,\n    2\n  ]\n}',
+    });
+    expect(
+      extractContent('Like {"id": 1}. All:\n[{"id": 1}, {"id": 2}]', 'application/json'),
+    ).toEqual({ ok: true, body: '[\n  {\n    "id": 1\n  },\n  {\n    "id": 2\n  }\n]' });
+  });
+
+  it('closes an HTML page the model ended without its closing tags', () => {
+    expect(extractContent('<!DOCTYPE html><html><body><p>x</p>', 'text/html')).toEqual({
+      ok: true,
+      body: '<!DOCTYPE html><html><body><p>x</p>\n</body>\n</html>',
+    });
+    expect(extractContent('<!DOCTYPE html><html><body><p>x', 'text/html').ok).toBe(false);
+  });
+
+  it('keeps Markdown whole, dropping only the chat around it', () => {
+    const md = '# T\n\n```sh\nls\n```\n\nEnd.';
+    expect(
+      extractContent(`Sure! Here's the note:\n\n${md}\n\nHope this helps!`, 'text/markdown'),
+    ).toEqual({
+      ok: true,
+      body: md,
+    });
+    expect(extractContent('```md\n' + md + '\n```', 'text/markdown')).toEqual({
+      ok: true,
+      body: md,
+    });
+  });
+});
