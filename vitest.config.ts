@@ -13,6 +13,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Installs what is missing and provides a Redis (REDIS_URL), as the launcher does.
+    globalSetup: ['tests/global-setup.ts'],
     // The machine running the suite may be loaded (browsers, services, several forks): an
     // expect.poll waits for what a person would wait for, not vitest's 1 s default.
     expect: { poll: { timeout: 15_000 } },

@@ -1,24 +1,19 @@
 /**
  * `npm start` / `npm run demo`: every Hyperdesk service as a local process, one command.
- * Checks Redis and the model first and says in one line what to do when one is missing;
+ * First readies the machine (scripts/machine.ts): every prerequisite checked at once, missing
+ * system packages installed where it may, a private Redis started when none answers and none
+ * is configured. Then checks the model and says in one line what to do when it is missing;
  * restarts a service that dies, with backoff. With `--built` (what `npm start` passes, after
  * `npm run build`) the Node services run their bundles with plain node; without it they run
  * their TypeScript through tsx (the tests, so they always run the current source).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  BaseEnv,
-  LlmEnv,
-  createLlmClient,
-  createRedis,
-  parseEnv,
-  redactUrl,
-  resolveLlmConfig,
-  waitForRedis,
-} from '@hyperdesk/shared';
+import { BaseEnv, LlmEnv, createLlmClient, parseEnv, resolveLlmConfig } from '@hyperdesk/shared';
 import { z } from 'zod';
+import { MachineNotReady, prepareMachine, type ReadyMachine } from './machine';
 import { NODE_SERVICES, builtEntry, sourceEntry, type NodeServiceName } from './services';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -38,6 +33,16 @@ const LauncherEnv = BaseEnv.extend(LlmEnv.shape).extend({
    * it and the next two (on 127.0.0.1). Unset: PORT + 31 (4031–4033 by default). 0: off.
    */
   METRICS_PORT: z.coerce.number().int().min(0).max(65533).optional(),
+  /** Unset (or empty): the default Redis if one answers, else a private one for the session. */
+  REDIS_URL: z.preprocess((v) => (v === '' ? undefined : v), z.string().url().optional()),
+  /**
+   * Without REDIS_URL: the Redis on 127.0.0.1 at this port is used, and when none answers one
+   * is started there for the session, keeping its data (append-only file) in LOCAL_REDIS_DIR.
+   */
+  LOCAL_REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
+  LOCAL_REDIS_DIR: z.string().default('.hyperdesk/redis'),
+  CHROMIUM_PATH: z.string().optional(),
+  PATH: z.string().default(''),
 });
 
 const METRICS_WORKERS = ['planner', 'tool-manager', 'app-generator'];
@@ -111,10 +116,6 @@ function start(spec: ServiceSpec, index: number, restarts = 0): void {
   });
 }
 
-function hasCommand(name: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(`${dir}/${name}`));
-}
-
 async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -130,24 +131,38 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<boolean> {
 
 async function main(): Promise<void> {
   const env = parseEnv(LauncherEnv, process.env);
-  const redis = createRedis(env.REDIS_URL, 'producer', 'launcher');
+  let machine: ReadyMachine;
   try {
-    await waitForRedis(redis, env.REDIS_URL, 3000);
-  } catch {
-    say(
-      `Redis is not reachable at ${redactUrl(env.REDIS_URL)}. Start it with \`redis-server --daemonize yes\` or set REDIS_URL.`,
-    );
+    machine = await prepareMachine({
+      ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+      ...(env.CHROMIUM_PATH ? { chromiumPath: env.CHROMIUM_PATH } : {}),
+      path: env.PATH,
+      localRedisPort: env.LOCAL_REDIS_PORT,
+      // Its own process group: a Ctrl-C reaches the services, and Redis is stopped after them.
+      privateRedis: {
+        dir: path.resolve(root, env.LOCAL_REDIS_DIR),
+        persistent: true,
+        ownProcessGroup: true,
+      },
+      say,
+    });
+  } catch (err) {
+    if (!(err instanceof MachineNotReady)) throw err;
+    for (const line of err.message.split('\n')) say(line);
     process.exit(1);
-  } finally {
-    redis.disconnect();
+  }
+  const privateRedis = machine.privateRedis;
+  if (privateRedis) {
+    say(
+      `REDIS_URL is unset and no Redis answers at ${privateRedis.url}: started a private redis-server for this session (pid ${privateRedis.pid}, data in ${privateRedis.dir.startsWith(root) ? path.relative(root, privateRedis.dir) : privateRedis.dir})`,
+    );
+    // Whatever way the launcher ends, its Redis ends with it.
+    process.on('exit', () => privateRedis.kill());
+    void privateRedis.exited.then(() => {
+      if (!stopping) say(`the private Redis exited; its log: ${privateRedis.dir}/redis.log`);
+    });
   }
 
-  if (!hasCommand('bwrap')) {
-    say(
-      'bubblewrap is not installed; tools run in its sandbox. Install it (`apt-get install bubblewrap`) and start again.',
-    );
-    process.exit(1);
-  }
   const missing = built
     ? NODE_SERVICES.map((s) => builtEntry(s.source)).filter((f) => !existsSync(`${root}${f}`))
     : [];
@@ -156,6 +171,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const shared: Record<string, string> = {
+    REDIS_URL: machine.redisUrl,
     RUNNER_URL: `http://127.0.0.1:${env.RUNNER_PORT}`,
     GATEWAY_URL: `http://127.0.0.1:${env.PORT}`,
     HOST: env.HOST,
@@ -205,7 +221,12 @@ async function main(): Promise<void> {
       stopping = true;
       for (const child of children.values()) child.kill('SIGTERM');
       setTimeout(() => process.exit(0), 3000).unref();
-      const check = setInterval(() => children.size === 0 && process.exit(0), 50);
+      // The services first, then the private Redis they were using.
+      const check = setInterval(() => {
+        if (children.size > 0) return;
+        clearInterval(check);
+        void (privateRedis?.stop() ?? Promise.resolve()).then(() => process.exit(0));
+      }, 50);
       check.unref();
     });
   }

@@ -56,7 +56,7 @@ function parseArgs(argv: string[]): { only: string[] | null; quick: boolean } {
 
 async function main(): Promise<void> {
   const { only, quick } = parseArgs(process.argv.slice(2));
-  // The test helpers start a Redis container when REDIS_URL is unset; benchmarks use the local one.
+  // The test helpers read REDIS_URL (set by the test run's global setup); benchmarks use the local one.
   process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
   const selected = BENCHMARKS.filter((b) => !only || only.includes(b.name));
   const machine = snapshot();

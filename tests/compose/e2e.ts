@@ -3,7 +3,8 @@
  * builds the images, starts it and tears it down). Talks to the published gateway port only,
  * like a person would, plus `podman` to look into containers.
  *
- * Env: HYPERDESK_URL, HYPERDESK_ADMIN_USER, HYPERDESK_ADMIN_PASSWORD, COMPOSE_PROJECT.
+ * Env: HYPERDESK_URL, COMPOSE_PROJECT. The deployment runs without an admin configured, as
+ * `docker compose up` with no .env does: the admin is the one the gateway generated and printed.
  */
 import { execFileSync } from 'node:child_process';
 
@@ -95,19 +96,33 @@ async function waitForGateway(): Promise<void> {
   fail(`the gateway did not become healthy in 180 s (last: ${last})`);
 }
 
+/** The first admin the gateway created and printed once: `docker compose logs gateway | grep "First admin"`. */
+function generatedAdmin(): { user: string; password: string } {
+  const lines = containersOf('gateway')
+    .flatMap((name) => podmanLogs(name).split('\n'))
+    .filter((line) => line.includes('First admin'));
+  if (lines.length !== 1)
+    fail(`expected one "First admin" line in the gateway's log, found ${lines.length}`);
+  const match = /First admin created\. User: (\S+) {2}Password: (\S+)/.exec(lines[0] ?? '');
+  if (!match) fail(`the "First admin" line names no user and password: ${lines[0]}`);
+  return { user: match[1] ?? '', password: match[2] ?? '' };
+}
+
 async function login(): Promise<void> {
-  const user = required('HYPERDESK_ADMIN_USER');
+  const { user, password } = generatedAdmin();
   const anonymous = await api('GET', '/api/apps');
   if (anonymous.status !== 401) fail(`GET /api/apps without login answered ${anonymous.status}`);
   const reply = await fetch(`${base}/api/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: user, password: required('HYPERDESK_ADMIN_PASSWORD') }),
+    body: JSON.stringify({ username: user, password }),
   });
   if (reply.status !== 200) fail(`login answered ${reply.status}: ${await reply.text()}`);
   cookie = (reply.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   if (!cookie) fail('login set no session cookie');
-  pass(`accounts mode: anonymous API call refused (401), admin "${user}" from env logged in`);
+  pass(
+    `accounts mode: anonymous API call refused (401); no admin configured, the generated admin "${user}" from the gateway's log logged in`,
+  );
 }
 
 interface RunReply {

@@ -1,19 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 
-let containerUrl: Promise<string> | null = null;
-
 /**
- * The Redis the tests use: REDIS_URL when set (CI and local machines run one), otherwise a
- * throwaway container started with testcontainers.
+ * The Redis the tests use: REDIS_URL, which the global setup (tests/global-setup.ts) always
+ * sets: the configured one, the default one when it answers, or a private one for the run.
  */
 export async function redisUrl(): Promise<string> {
-  if (process.env.REDIS_URL) return process.env.REDIS_URL;
-  containerUrl ??= import('@testcontainers/redis').then(async ({ RedisContainer }) => {
-    const container = await new RedisContainer('redis:7').start();
-    return container.getConnectionUrl();
-  });
-  return containerUrl;
+  const url = process.env.REDIS_URL;
+  if (!url)
+    throw new Error('REDIS_URL is unset: run the tests with vitest (its global setup sets it)');
+  return url;
 }
 
 /** A key prefix no other test uses, so tests can share one Redis. */

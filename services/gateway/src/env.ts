@@ -2,6 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { BaseEnv, LlmEnv, Username, parseEnv } from '@hyperdesk/shared';
 import { z } from 'zod';
 
+const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
+
 const defaultWebDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
 
 export const GatewayEnv = BaseEnv.extend(LlmEnv.shape).extend({
@@ -18,8 +20,9 @@ export const GatewayEnv = BaseEnv.extend(LlmEnv.shape).extend({
    * auto: local when the gateway listens on a loopback address and no first admin is set.
    */
   AUTH_MODE: z.enum(['auto', 'local', 'accounts']).default('auto'),
-  HYPERDESK_ADMIN_USER: Username.optional(),
-  HYPERDESK_ADMIN_PASSWORD: z.string().optional(),
+  /** Empty counts as unset (compose passes unset variables as empty). */
+  HYPERDESK_ADMIN_USER: z.preprocess(emptyAsUnset, Username.optional()),
+  HYPERDESK_ADMIN_PASSWORD: z.preprocess(emptyAsUnset, z.string().optional()),
   /** Secure cookies: auto = when the request came over HTTPS (X-Forwarded-Proto behind a proxy). */
   COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
   TRUST_PROXY: z.stringbool().default(false),
@@ -56,7 +59,7 @@ export const GatewayEnv = BaseEnv.extend(LlmEnv.shape).extend({
     .default(10 * 60_000),
   CLASSIFY_CONCURRENCY: z.coerce.number().int().min(1).default(16),
   /** A bearer token that may read GET /metrics (a scraper); admins may read it anyway. */
-  METRICS_TOKEN: z.preprocess((value) => (value === '' ? undefined : value), z.string().optional()),
+  METRICS_TOKEN: z.preprocess(emptyAsUnset, z.string().optional()),
 });
 export type GatewayEnv = z.infer<typeof GatewayEnv>;
 

@@ -18,8 +18,9 @@ export async function ensureFirstAdmin(deps: GatewayDeps): Promise<void> {
   const generated = randomBytes(12).toString('base64url');
   const user = name ?? 'admin';
   await deps.users.create(user, generated, 'admin', 'setup');
-  // Printed once, on purpose, to the console only: it is the one way to learn it.
+  // Printed once, on purpose, to the console only: it is the one way to learn it. One line,
+  // so `docker compose logs gateway | grep "First admin"` shows all of it.
   console.log(
-    `\nFirst admin created. User: ${user}  Password: ${generated}\nChange it with \`npm run user -- reset ${user}\`.\n`,
+    `First admin created. User: ${user}  Password: ${generated}  (shown only this once; change it in the desktop's Team panel, or with \`npm run user -- reset ${user}\`)`,
   );
 }
