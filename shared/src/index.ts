@@ -15,6 +15,8 @@ export * from './contents';
 export * from './service';
 export * from './runner';
 export * from './schema';
+export * from './json-limits';
+export * from './schema-check';
 export * from './tools';
 export * from './tool-call';
 export * from './llm/index';
