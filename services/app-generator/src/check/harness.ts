@@ -47,7 +47,7 @@ export function harnessDocument(
   );
   // The base makes the app's /vendor/ URLs resolve to the gateway, as on the desktop.
   return `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="frame-src 'none'"><base href="${baseUrl}/"></head><body style="margin:0">
-<iframe id="app" sandbox="allow-scripts" style="width:800px;height:560px;border:0;display:block"></iframe>
+<iframe id="app" sandbox="allow-scripts allow-forms" style="width:800px;height:560px;border:0;display:block"></iframe>
 <script>
   window.__report = { errors: [], calls: [] };
   const answers = ${scriptSafe(answers)};
