@@ -100,6 +100,10 @@ function hostDocument(appDocument: string, appId: string, key: string): string {
     if (m.type === 'context-subscribe') {
       reply({ type: 'context', key: m.key, present: context.has(m.key), value: context.has(m.key) ? context.get(m.key) : null });
     }
+    // Web Storage: the app keeps its data in its own document; a saved write is acknowledged.
+    if (m.type === 'storage-write' && typeof m.id === 'number') {
+      reply({ type: 'reply', id: m.id, ok: true, result: null });
+    }
   }
   frame.srcdoc = ${scriptSafe(appDocument)};
 </script></body></html>`;

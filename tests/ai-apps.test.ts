@@ -216,6 +216,28 @@ describe('apps with AI inside, shared context, notices', () => {
     }
   });
 
+  it('shows what the app spent, and asks the person before the app spends more', async () => {
+    const frame = frameOf(lab);
+    // The asks above spent tokens: the window says how many, of the app's allowance.
+    await expect
+      .poll(() => windowOf(lab).getByTestId('ask-spent').textContent(), EVENTUALLY)
+      .toMatch(/^\s*AI [\d,.k]+ \/ 20k today\s*$/);
+    const day = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    await redis.set(`${stack.prefix}:app:${lab.appId}:ask-usage:${day}`, '20000');
+    await askInLab('sim:ask-story past the allowance');
+    await expect.poll(() => frame.locator('#status').textContent(), EVENTUALLY).toBe('failed');
+    expect(await frame.locator('#error').textContent()).toContain('ASK_CONSENT_NEEDED');
+    const consent = windowOf(lab).getByTestId('ask-consent');
+    await expect.poll(() => consent.textContent(), EVENTUALLY).toMatch(/spent 20k model tokens/);
+    await consent.getByRole('button', { name: 'Allow' }).click();
+    await consent.waitFor({ state: 'detached' });
+    await askInLab('sim:ask-story now allowed');
+    await expect.poll(() => frame.locator('#status').textContent(), EVENTUALLY).toBe('done');
+    await expect
+      .poll(() => windowOf(lab).getByTestId('ask-spent').textContent(), EVENTUALLY)
+      .toMatch(/\/ 40k today/);
+  });
+
   it('aborts the model call of an ask when its window closes', async () => {
     await fetch(`${simUrl}/sim/reset`, { method: 'POST' });
     const asksOnRun = async () => {

@@ -197,7 +197,9 @@ describe('the desktop: windows, taskbar, command bar, library, runs', () => {
     await expect
       .poll(() => frameOf(hello).locator('#hello').textContent())
       .toBe('Hello from Hyperdesk');
-    expect(await hello.getByTestId('app-frame').getAttribute('sandbox')).toBe('allow-scripts');
+    expect(await hello.getByTestId('app-frame').getAttribute('sandbox')).toBe(
+      'allow-scripts allow-forms',
+    );
     await shot('app-window');
   });
 

@@ -651,6 +651,68 @@ describe('fuzzing every API body, query and WebSocket message', () => {
     }
     await stillHealthy();
   });
+
+  it('answers JSON nested too deep with a 400 TOO_DEEP on every route that reads a body', async () => {
+    const routes = gatewayRoutes().filter((r) => r.method !== 'GET');
+    /** JSON text nested `depth` deep in one of a few shapes, built as text. */
+    const deep = fc.record({
+      depth: fc.oneof(
+        fc.integer({ min: 65, max: 3_000 }),
+        fc.integer({ min: 3_000, max: 150_000 }),
+      ),
+      shape: fc.constantFrom('object', 'array', 'mixed', 'unclosed', 'inField'),
+    });
+    const text = ({ depth, shape }: { depth: number; shape: string }) => {
+      switch (shape) {
+        case 'object':
+          return '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+        case 'array':
+          return '['.repeat(depth) + ']'.repeat(depth);
+        case 'mixed':
+          return '{"x":['.repeat(depth / 2) + 'null' + ']}'.repeat(depth / 2);
+        case 'unclosed':
+          return '{"a":['.repeat(depth);
+        default:
+          return `{"prompt":"x","args":${'{"k":'.repeat(depth)}0${'}'.repeat(depth)}}`;
+      }
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes),
+        deep,
+        fc.constantFrom('x', ...known),
+        async (route, d, id) => {
+          const who = route.path.startsWith('/api/admin') ? admin : bob;
+          const url = fill(route, [id]);
+          const reply = await send(who, route.method, url, {
+            text: text(d),
+            type: 'application/json',
+          });
+          judge('bob', `${route.method} ${url} (${d.shape} ${d.depth} deep)`, reply);
+          // A body is read only once the caller is known: a path that cannot be read, or a
+          // route refused to this person before its body matters, answers first.
+          if (![404, 405, 413, 414].includes(reply.status)) {
+            expect(reply.status, `${route.method} ${url}`).toBe(400);
+            expect(JSON.parse(reply.text), `${route.method} ${url}`).toMatchObject({
+              code: 'TOO_DEEP',
+            });
+          }
+        },
+      ),
+      { seed: SEED, numRuns: RUNS * 4 },
+    );
+    // Every route, once each, with the deepest object body.
+    for (const route of routes) {
+      const who = route.path.startsWith('/api/admin') ? admin : bob;
+      const reply = await send(who, route.method, fill(route, ['x']), {
+        text: text({ depth: 100_000, shape: 'object' }),
+        type: 'application/json',
+      });
+      expect(`${route.method} ${route.path} → ${reply.status}`).toMatch(/→ (400|404)$/);
+      if (reply.status === 400) expect(JSON.parse(reply.text)).toMatchObject({ code: 'TOO_DEEP' });
+    }
+    await stillHealthy();
+  });
 });
 
 /** The gateway's request body limit (bytes). */

@@ -285,6 +285,20 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
     await context.close();
   }, 240_000);
 
+  it("runs an app's form handlers and never lets a submit navigate its frame", async () => {
+    const { context, page } = await desktop();
+    const frame = await openApp(page, 'iframe:leave probe');
+    // The app's handler forgets preventDefault(): the submit still stays in the page.
+    await frame.locator('#form-button').click();
+    await frame.locator('body[data-submitted="1"]').waitFor({ timeout: 30_000 });
+    // form.submit() fires no submit event in a browser; here it goes through the handler too.
+    await frame.locator('#form-call').click();
+    await frame.locator('body[data-submitted="2"]').waitFor({ timeout: 30_000 });
+    expect(frameUrl(page)).toBe('about:srcdoc');
+    expect(hits.filter((hit) => hit.includes('form-submit'))).toEqual([]);
+    await context.close();
+  }, 240_000);
+
   it('answers only the channel the loaded document opened, once', async () => {
     const { context, page } = await desktop();
     const frame = await openApp(page, 'iframe:leave probe');

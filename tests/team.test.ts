@@ -152,6 +152,95 @@ describe('a team server: accounts, isolation, limits, audit', () => {
     );
   });
 
+  it("runs people's schema patterns in linear time: a ReDoS argument stalls neither the gateway nor the tool-manager", async () => {
+    const evil = '^(a+)+$';
+    const tool = {
+      name: 'team_redos',
+      description: 'echoes a word',
+      args: {
+        type: 'object',
+        properties: { word: { type: 'string', pattern: evil } },
+        patternProperties: { '^(x+x+)+y$': { type: 'number' } },
+      },
+      returns: { type: 'object' },
+      examples: [{ args: { word: 'aaa' } }],
+      code: 'import json, sys\nprint(json.dumps(json.load(sys.stdin)))',
+    };
+    expect((await alice.call('/api/tools', { body: tool })).status).toBe(201);
+    // With a backtracking engine each of these takes longer than the universe has left.
+    const attacks = [
+      { word: `${'a'.repeat(30_000)}!` },
+      { word: `${'a'.repeat(64)}\u0000` },
+      { word: 'aa', [`${'x'.repeat(20_000)}`]: 1 },
+    ];
+    const [first, second, third, bystander] = await Promise.all([
+      ...attacks.map((args) => bob.call<{ code?: string }>('/api/mono/team_redos', { body: args })),
+      alice.call('/api/auth/me'),
+    ]);
+    expect(first?.status).toBe(400);
+    expect(first?.body.code).toBe('INVALID_ARGS');
+    expect(second?.status).toBe(400);
+    expect(third?.status).toBe(200);
+    expect(bystander?.status).toBe(200);
+
+    // In a tool's example the same pattern would spin the tool-manager; it is refused.
+    const spinning = await alice.call<{ code: string; error: string }>('/api/tools', {
+      body: {
+        ...tool,
+        name: 'team_redos_example',
+        examples: [{ args: { word: `${'a'.repeat(30_000)}!` } }],
+      },
+    });
+    expect(spinning.status).toBe(422);
+    expect(spinning.body.error).toMatch(/pattern/);
+    // Patterns RE2 cannot run in linear time (lookaround, backreferences) are refused up front.
+    const lookahead = await alice.call<{ error: string }>('/api/tools', {
+      body: {
+        ...tool,
+        name: 'team_redos_look',
+        args: { type: 'object', properties: { w: { type: 'string', pattern: '^(?=a)(a|a)*$' } } },
+      },
+    });
+    expect(lookahead.status).toBe(400);
+    expect(lookahead.body.error).toMatch(/lookaround and backreferences/);
+    expect((await bob.call('/api/auth/me')).status).toBe(200);
+  });
+
+  it('bounds every costly schema check (uniqueItems, anyOf through $ref), not only patterns', async () => {
+    const defs: Record<string, unknown> = { d30: { type: 'integer' } };
+    for (let i = 0; i < 30; i++) {
+      defs[`d${i}`] = { anyOf: [{ $ref: `#/$defs/d${i + 1}` }, { $ref: `#/$defs/d${i + 1}` }] };
+    }
+    const tool = {
+      name: 'team_costly',
+      description: 'echoes',
+      args: {
+        type: 'object',
+        $defs: defs,
+        properties: { rows: { type: 'array', uniqueItems: true }, n: { $ref: '#/$defs/d0' } },
+      },
+      returns: { type: 'object' },
+      examples: [{ args: { rows: [{ a: 1 }, { a: 2 }], n: 1 } }],
+      code: 'import json, sys\nprint(json.dumps({"ok": True}))',
+    };
+    expect((await alice.call('/api/tools', { body: tool })).status).toBe(201);
+    const rows = Array.from({ length: 30_000 }, (_, i) => ({ k: [i] }));
+    const [unique, exponential, bystander] = await Promise.all([
+      bob.call<{ code: string; error: string }>('/api/mono/team_costly', { body: { rows } }),
+      bob.call<{ code: string; error: string }>('/api/mono/team_costly', { body: { n: 'x' } }),
+      alice.call('/api/auth/me'),
+    ]);
+    for (const reply of [unique, exponential]) {
+      expect(reply?.status).toBe(400);
+      expect(reply?.body.code).toBe('INVALID_ARGS');
+      expect(reply?.body.error).toMatch(/too costly/);
+    }
+    expect(bystander?.status).toBe(200);
+    expect(
+      (await bob.call('/api/mono/team_costly', { body: { rows: [{ a: 1 }], n: 2 } })).body,
+    ).toEqual({ ok: true });
+  });
+
   it('throttles a burst of wrong passwords, even for the right one afterwards', async () => {
     const attempt = (password: string) =>
       fetch(`${stack.baseUrl}/api/auth/login`, {

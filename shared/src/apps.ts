@@ -125,7 +125,7 @@ export class AppStore {
     return StoredVersion.parse(JSON.parse(raw)).toolVersions ?? {};
   }
 
-  /** Removes an app and every version of it. */
+  /** Removes an app, every version of it and the data it kept. */
   async remove(id: string, owner: string): Promise<void> {
     await this.redis
       .multi()
@@ -134,7 +134,9 @@ export class AppStore {
         this.keys.appVersions(id),
         this.keys.appRunVersions(id),
         this.keys.appThumbs(id),
+        this.keys.appData(owner, id),
       )
+      .hdel(this.keys.appDataSizes(owner), id)
       .zrem(this.keys.userApps(owner), id)
       .exec();
   }

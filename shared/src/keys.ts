@@ -23,14 +23,24 @@ export function redisKeys(prefix: string) {
     appThumbs: (id: string) => `${prefix}:app:${id}:thumbs`,
     /** Hash: key → ContextEntry JSON, the desktop context the person's apps share. */
     userContext: (owner: string) => `${prefix}:user:${owner}:context`,
+    /** Hash: key → value, the data an app keeps (its `localStorage`) for this person. */
+    appData: (owner: string, appId: string) => `${prefix}:user:${owner}:app-data:${appId}`,
+    /** Hash: app id → bytes its data takes, for the person's limit over all apps. */
+    appDataSizes: (owner: string) => `${prefix}:user:${owner}:app-data-sizes`,
     /** The person's notices, newest first (capped list of Notice JSON). */
     userNotices: (owner: string) => `${prefix}:user:${owner}:notices`,
+    /** Pub/sub channel saying a person's credentials changed (reset, logout, removal). */
+    userAuthChannel: (owner: string) => `${prefix}:auth-user:${owner}`,
     /** Set once a notice meant to be shown a person only once has been raised. */
     userNoticeOnce: (owner: string, flag: string) => `${prefix}:user:${owner}:notice-once:${flag}`,
     /** Pub/sub channel for what every connection of a person gets (notices, context). */
     userChannel: (owner: string) => `${prefix}:live-user:${owner}`,
     /** `hyperdesk.ask` calls an app made in a one-minute window (the per-app rate limit). */
     appAskRate: (appId: string, minute: number) => `${prefix}:app:${appId}:asks:${minute}`,
+    /** Model tokens an app's `hyperdesk.ask` calls spent on a UTC day (YYYYMMDD). */
+    appAskUsage: (appId: string, day: string) => `${prefix}:app:${appId}:ask-usage:${day}`,
+    /** Tokens the person let an app spend on asks on a UTC day, beyond the free allowance. */
+    appAskGranted: (appId: string, day: string) => `${prefix}:app:${appId}:ask-granted:${day}`,
     /** Marks a run's end as already announced, so each run raises its notice once. */
     users: `${prefix}:users`,
     user: (name: string) => `${prefix}:user:${name}`,
@@ -42,9 +52,9 @@ export function redisKeys(prefix: string) {
     userTokenUsage: (name: string, day: string) => `${prefix}:user:${name}:usage:${day}`,
     /** Requests the user made in a one-minute window. */
     userRate: (name: string, minute: number) => `${prefix}:user:${name}:rate:${minute}`,
-    /** A session (by the SHA-256 of its cookie value) → user name. */
+    /** A session (by the SHA-256 of its cookie value) → {name, uid, gen} as JSON. */
     session: (hash: string) => `${prefix}:session:${hash}`,
-    /** An API token (by the SHA-256 of its value) → user name and token id. */
+    /** An API token (by the SHA-256 of its value) → user name, token id, uid and gen. */
     apiToken: (hash: string) => `${prefix}:token:${hash}`,
     /** Failed logins per user name, for throttling. */
     loginFailures: (name: string) => `${prefix}:login-failures:${name}`,

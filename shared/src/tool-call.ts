@@ -1,6 +1,6 @@
 import type { ExecutionResult } from './contracts/tool';
 import { renderArgv, type RunnerClient } from './runner';
-import { schemaErrors } from './schema';
+import { checkSchema } from './schema-check';
 import type { ToolInterface } from './contracts/tool';
 
 export interface CallFailure {
@@ -38,10 +38,10 @@ export async function callTool(
     const full = execution.workspaceFull ? { workspaceFull: true } : {};
     return { execution, failure: { args, error, stderr: execution.stderr, ...full } };
   }
-  const mismatch = schemaErrors(
+  const mismatch = await checkSchema(
     tool.returns,
     execution.result,
-    `The returns schema of ${tool.name}`,
+    `the returns schema of ${tool.name}`,
   );
   if (mismatch) {
     return {

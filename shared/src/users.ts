@@ -28,7 +28,24 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return timingSafeEqual(actual, expected);
 }
 
-/** Users, their sessions and API tokens, and the audit log. */
+/** What a session or an API token is bound to: the account's identity and credential generation. */
+interface Binding {
+  /** Random per account: a person removed and created again under the same name differs. */
+  uid: string;
+  /** Bumped by a password reset and a logout: every older session and token stops working. */
+  gen: number;
+}
+
+interface StoredUser extends UserView, Binding {
+  password: string;
+}
+
+/**
+ * Users, their sessions and API tokens, and the audit log. A session or token is bound to
+ * the account's `uid` and `gen`, so a password reset, a logout or a removal ends every one
+ * of them at once; each of those also publishes on the person's auth channel, and open
+ * WebSockets check their credential again when it does.
+ */
 export class UserStore {
   constructor(
     private readonly redis: Redis,
@@ -39,16 +56,21 @@ export class UserStore {
     const user = { name, role, createdAt: Date.now() };
     const created = await this.redis.hsetnx(this.keys.user(name), 'name', name);
     if (!created) throw new ConflictError(`A user named ${name} already exists.`);
+    const binding: Binding = { uid: randomBytes(12).toString('hex'), gen: 1 };
     await this.redis
       .multi()
-      .hset(this.keys.user(name), { ...user, password: await hashPassword(password) })
+      .hset(this.keys.user(name), {
+        ...user,
+        ...binding,
+        password: await hashPassword(password),
+      })
       .sadd(this.keys.users, name)
       .exec();
     await this.audit(actor, 'user.create', name, `role ${role}`);
     return user;
   }
 
-  async get(name: string): Promise<(UserView & { password: string }) | null> {
+  async get(name: string): Promise<StoredUser | null> {
     const hash = await this.redis.hgetall(this.keys.user(name));
     if (!hash.name || !hash.password) return null;
     return {
@@ -56,6 +78,8 @@ export class UserStore {
       role: hash.role === 'admin' ? 'admin' : 'member',
       createdAt: Number(hash.createdAt),
       password: hash.password,
+      uid: hash.uid ?? '',
+      gen: Number(hash.gen ?? 0),
     };
   }
 
@@ -71,27 +95,79 @@ export class UserStore {
     return this.redis.scard(this.keys.users);
   }
 
+  /** A new password ends every session, API token and open socket of the person. */
   async resetPassword(name: string, password: string, actor: string): Promise<void> {
     if (!(await this.get(name))) throw new NotFoundError(`User ${name}`);
     await this.redis.hset(this.keys.user(name), 'password', await hashPassword(password));
+    await this.endEverything(name);
     await this.audit(actor, 'user.reset_password', name);
   }
 
-  /** Removes a user with their tokens; their sessions stop working at once. */
-  async remove(name: string, actor: string): Promise<void> {
-    if (!(await this.get(name))) throw new NotFoundError(`User ${name}`);
-    const tokens = await this.redis.hvals(this.keys.userTokens(name));
-    const hashes = tokens.map((t) => (JSON.parse(t) as { hash: string }).hash);
+  /**
+   * Ends every session, API token and open socket of the person (a logout does this: a
+   * person who logs out is logged out everywhere, scripts included).
+   */
+  async endEverything(name: string): Promise<void> {
+    const tokenKeys = await this.tokenKeys(name);
     await this.redis
       .multi()
-      .del(
-        this.keys.user(name),
-        this.keys.userTokens(name),
-        ...hashes.map((h) => this.keys.apiToken(h)),
-      )
+      .hincrby(this.keys.user(name), 'gen', 1)
+      .del(this.keys.userTokens(name), ...tokenKeys)
+      .exec();
+    await this.announceAuthChange(name);
+  }
+
+  /**
+   * Removes a user with their tokens (their sessions and sockets stop working at once) and
+   * what they left in Redis: apps, runs (with events and content), desktop, shared context,
+   * notices, counters. A person created later under the same name starts empty.
+   */
+  async remove(name: string, actor: string): Promise<void> {
+    if (!(await this.get(name))) throw new NotFoundError(`User ${name}`);
+    const tokenKeys = await this.tokenKeys(name);
+    await this.redis
+      .multi()
+      .del(this.keys.user(name), this.keys.userTokens(name), ...tokenKeys)
       .srem(this.keys.users, name)
       .exec();
+    await this.announceAuthChange(name);
+    await this.eraseData(name);
     await this.audit(actor, 'user.remove', name);
+  }
+
+  private async eraseData(name: string): Promise<void> {
+    const k = this.keys;
+    for (const id of await this.redis.zrange(k.userApps(name), 0, -1)) {
+      await this.redis.del(k.app(id), k.appVersions(id), k.appRunVersions(id), k.appThumbs(id));
+    }
+    for (const id of await this.redis.zrange(k.userRuns(name), 0, -1)) {
+      const contentId = await this.redis.hget(k.run(id), 'contentId');
+      await this.redis.del(
+        k.run(id),
+        k.runHistory(id),
+        k.runLlm(id),
+        k.runEvents(id),
+        ...(contentId ? [k.content(contentId)] : []),
+      );
+    }
+    await this.redis.del(
+      k.userApps(name),
+      k.userRuns(name),
+      k.desktop(name),
+      k.userContext(name),
+      k.userNotices(name),
+      k.userActiveRuns(name),
+    );
+  }
+
+  private async tokenKeys(name: string): Promise<string[]> {
+    const tokens = await this.redis.hvals(this.keys.userTokens(name));
+    return tokens.map((t) => this.keys.apiToken((JSON.parse(t) as { hash: string }).hash));
+  }
+
+  /** Tells every gateway that the person's credentials changed (sockets check theirs again). */
+  private async announceAuthChange(name: string): Promise<void> {
+    await this.redis.publish(this.keys.userAuthChannel(name), 'changed');
   }
 
   /** Checks a password; a wrong one counts towards the login throttle. */
@@ -124,8 +200,11 @@ export class UserStore {
   }
 
   async createSession(name: string): Promise<string> {
+    const user = await this.get(name);
+    if (!user) throw new NotFoundError(`User ${name}`);
     const token = randomBytes(32).toString('base64url');
-    await this.redis.set(this.keys.session(sha256(token)), name, 'EX', SESSION_TTL_S);
+    const session = JSON.stringify({ name, uid: user.uid, gen: user.gen });
+    await this.redis.set(this.keys.session(sha256(token)), session, 'EX', SESSION_TTL_S);
     return token;
   }
 
@@ -134,8 +213,13 @@ export class UserStore {
   }
 
   async userForSession(token: string): Promise<UserView | null> {
-    const name = await this.redis.get(this.keys.session(sha256(token)));
-    return name ? this.view(name) : null;
+    const key = this.keys.session(sha256(token));
+    const raw = await this.redis.get(key);
+    if (!raw) return null;
+    const session = parseBinding(raw);
+    const user = session ? await this.bound(session.name, session) : null;
+    if (!user) await this.redis.del(key);
+    return user;
   }
 
   async createToken(owner: string, name: string): Promise<TokenView & { token: string }> {
@@ -143,10 +227,12 @@ export class UserStore {
     const id = randomBytes(6).toString('hex');
     const view = { id, name, createdAt: Date.now() };
     const hash = sha256(token);
+    const user = await this.get(owner);
+    if (!user) throw new NotFoundError(`User ${owner}`);
     await this.redis
       .multi()
       .hset(this.keys.userTokens(owner), id, JSON.stringify({ ...view, hash }))
-      .hset(this.keys.apiToken(hash), { user: owner, id })
+      .hset(this.keys.apiToken(hash), { user: owner, id, uid: user.uid, gen: user.gen })
       .exec();
     await this.audit(owner, 'token.create', owner, name);
     return { ...view, token };
@@ -174,8 +260,15 @@ export class UserStore {
   }
 
   async userForToken(token: string): Promise<UserView | null> {
-    const name = await this.redis.hget(this.keys.apiToken(sha256(token)), 'user');
-    return name ? this.view(name) : null;
+    const key = this.keys.apiToken(sha256(token));
+    const stored = await this.redis.hgetall(key);
+    if (!stored.user) return null;
+    const user = await this.bound(stored.user, {
+      uid: stored.uid ?? '',
+      gen: Number(stored.gen ?? 0),
+    });
+    if (!user) await this.redis.del(key);
+    return user;
   }
 
   async audit(actor: string, action: string, target?: string, detail?: string): Promise<void> {
@@ -202,8 +295,21 @@ export class UserStore {
     return entries.map(([, fields]) => JSON.parse(fields[1] ?? '{}') as AuditEntry);
   }
 
-  private async view(name: string): Promise<UserView | null> {
+  /** The account, if it is still the one the credential was issued for, in its generation. */
+  private async bound(name: string, binding: Binding): Promise<UserView | null> {
     const user = await this.get(name);
-    return user ? { name: user.name, role: user.role, createdAt: user.createdAt } : null;
+    if (!user || user.uid !== binding.uid || user.gen !== binding.gen) return null;
+    return { name: user.name, role: user.role, createdAt: user.createdAt };
+  }
+}
+
+function parseBinding(raw: string): (Binding & { name: string }) | null {
+  try {
+    const value = JSON.parse(raw) as Partial<Binding & { name: string }>;
+    if (typeof value.name !== 'string' || typeof value.uid !== 'string') return null;
+    if (typeof value.gen !== 'number') return null;
+    return { name: value.name, uid: value.uid, gen: value.gen };
+  } catch {
+    return null;
   }
 }

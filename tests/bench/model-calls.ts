@@ -27,6 +27,10 @@ const TYPES: RequestType[] = [
   { label: 'new app needing one new tool', prompt: TOOL_PROMPT },
   { label: 'new app whose first version fails its check', prompt: 'a clock (bench-repair)' },
   {
+    label: 'new app that keeps its settings in localStorage',
+    prompt: 'a pomodoro timer that remembers its settings (bench-storage)',
+  },
+  {
     label: 'change to an open app',
     prompt: 'show it as a world clock (bench-update)',
     refines: 'new app whose first version fails its check',

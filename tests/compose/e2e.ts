@@ -275,9 +275,14 @@ async function registerAndCall(): Promise<void> {
   pass(
     `POST /api/mono/e2e_add {a:2,b:40} → ${JSON.stringify(called.json)} (the hardened runner's Python)`,
   );
-  const query = await api<{ sum?: number }>('GET', '/api/mono/e2e_add?a=1&b=2');
-  if (query.json.sum !== 3) fail(`GET /api/mono/e2e_add?a=1&b=2 → ${JSON.stringify(query.json)}`);
-  pass('GET /api/mono/e2e_add?a=1&b=2 → {"sum":3} (query-string args coerced by the schema)');
+  // With the session cookie a tool runs only by POST (GET is refused: it would let any page
+  // of the same site run tools); query-string args still count.
+  const query = await api<{ sum?: number }>('POST', '/api/mono/e2e_add?a=1&b=2', {});
+  if (query.json.sum !== 3) fail(`POST /api/mono/e2e_add?a=1&b=2 → ${JSON.stringify(query.json)}`);
+  pass('POST /api/mono/e2e_add?a=1&b=2 → {"sum":3} (query-string args coerced by the schema)');
+  const viaGet = await api('GET', '/api/mono/e2e_add?a=1&b=2');
+  if (viaGet.status !== 405) fail(`GET /api/mono with the session cookie → ${viaGet.status}`);
+  pass('GET /api/mono/e2e_add with the session cookie → 405 (tools run by POST)');
 }
 
 /** A service's container addresses, on every network it is on. */

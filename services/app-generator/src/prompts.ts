@@ -6,8 +6,11 @@ no JSON, no Markdown fences, no explanations.
 - Inline all CSS (in <head>) and JavaScript (at the end of <body>); the app is streamed into
   its window while you write it, so put the visible structure early.
 - No external resources or network access: no CDNs, no fetch to other sites.
-- The app runs in a sandboxed iframe with an opaque origin: localStorage, sessionStorage,
-  cookies and IndexedDB are unavailable; keep state in memory.
+- The app keeps its data: localStorage works as usual (synchronous, strings; saved for the
+  person and kept across reloads and new versions of the app, up to about 5 MB), and
+  sessionStorage lasts while the window is open. Save what the person would expect to find
+  again (entries, settings, progress) there, or with await hyperdesk.storage.set(key, value)
+  / get(key) / delete(key) / keys() (JSON values). Cookies and IndexedDB are unavailable.
 - Never navigate or access window.top or window.parent.
 - Libraries served locally (load them only if the app needs them):
   Chart.js: <script src="/vendor/chart.umd.min.js"></script> (global Chart);

@@ -3,11 +3,13 @@ import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { registerAuth } from './auth';
+import { BODY_LIMIT_BYTES, registerJsonLimits } from './body-limits';
 import type { GatewayDeps } from './deps';
 import { DESKTOP_CSP } from './desktop-csp';
 import { authMode } from './env';
 import { registerErrorHandler } from './errors';
 import { adminRoutes } from './routes/admin';
+import { appDataRoutes } from './routes/app-data';
 import { appRoutes } from './routes/apps';
 import { askRoutes } from './routes/ask';
 import { authRoutes } from './routes/auth';
@@ -28,9 +30,10 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     trustProxy: deps.env.TRUST_PROXY,
     loggerInstance: deps.logger as FastifyBaseLogger,
-    bodyLimit: 1024 * 1024,
+    bodyLimit: BODY_LIMIT_BYTES,
   });
   registerErrorHandler(app);
+  registerJsonLimits(app);
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
   const mode = authMode(deps.env);
   registerAuth(app, deps, mode);
@@ -39,6 +42,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   adminRoutes(app, deps);
   runRoutes(app, deps);
   appRoutes(app, deps);
+  appDataRoutes(app, deps);
   toolRoutes(app, deps);
   monoRoutes(app, deps);
   contentRoutes(app, deps);

@@ -4,16 +4,17 @@ import {
   errorMessage,
   extractJson,
   reaskMessage,
-  schemaErrors,
+  checkSchema,
   tokensForChars,
   utcDay,
   type AppMeta,
   type AskBody,
   type AskLine,
+  type AskUsage,
   type ChatMessage,
   type LlmCallMetrics,
 } from '@hyperdesk/shared';
-import { countInMinute } from './auth';
+import { TooManyRequestsError, countInMinute } from './auth';
 import type { GatewayDeps } from './deps';
 
 /** Refuses an app's ask past its per-minute limit (429, limit `app_asks_per_minute`). */
@@ -24,6 +25,54 @@ export async function checkAskRate(deps: GatewayDeps, appId: string): Promise<vo
     message: (resetsAt) =>
       `This app asked the model ${limit} times this minute, its limit; it resets at ${resetsAt}.`,
   });
+}
+
+/** What an app's asks spent today and what it may spend before the person is asked again. */
+export async function askUsage(deps: GatewayDeps, appId: string): Promise<AskUsage> {
+  const day = utcDay();
+  const [spent, granted] = await deps.redis.mget(
+    deps.keys.appAskUsage(appId, day),
+    deps.keys.appAskGranted(appId, day),
+  );
+  return {
+    appId,
+    day,
+    spent: Number(spent ?? 0),
+    allowance: deps.env.ASK_FREE_TOKENS_PER_APP + Number(granted ?? 0),
+  };
+}
+
+/**
+ * Past its daily allowance an app's ask is refused (429, `ASK_CONSENT_NEEDED`) until the
+ * person lets it spend more (the window asks them), so an app left open cannot spend the
+ * person's whole budget on its own.
+ */
+export async function checkAskAllowance(deps: GatewayDeps, appId: string): Promise<void> {
+  const usage = await askUsage(deps, appId);
+  if (usage.spent < usage.allowance) return;
+  const midnight = new Date();
+  midnight.setUTCHours(24, 0, 0, 0);
+  throw new TooManyRequestsError(
+    `This app has spent ${usage.spent} model tokens on hyperdesk.ask today, its allowance is ${usage.allowance}; the person must allow it more.`,
+    'app_ask_allowance',
+    midnight.getTime(),
+    'ASK_CONSENT_NEEDED',
+  );
+}
+
+/** The person lets an app spend `tokens` more today (the window's consent). */
+export async function grantAskTokens(
+  deps: GatewayDeps,
+  appId: string,
+  tokens: number,
+): Promise<AskUsage> {
+  const key = deps.keys.appAskGranted(appId, utcDay());
+  await deps.redis
+    .multi()
+    .incrby(key, tokens)
+    .expire(key, 2 * 86_400)
+    .exec();
+  return askUsage(deps, appId);
 }
 
 /**
@@ -58,7 +107,8 @@ export interface AskInput {
 export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<void> {
   const { body, signal, send } = input;
   const runId = await askRunId(deps, input.app.id);
-  const record = (call: LlmCallMetrics) => recordAskCall(deps, input.user, runId, call);
+  const record = (call: LlmCallMetrics) =>
+    recordAskCall(deps, input.user, input.app.id, runId, call);
   const messages: ChatMessage[] = askMessages({
     prompt: body.prompt,
     appTitle: input.app.title,
@@ -92,7 +142,7 @@ export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<voi
         send({ type: 'done', text: result.text, tokens });
         return;
       }
-      const problem = structuredProblem(result.text, body.schema);
+      const problem = await structuredProblem(result.text, body.schema);
       if (problem === null) {
         const parsed = extractJson(result.text);
         send({ type: 'done', text: result.text, value: parsed.ok ? parsed.value : null, tokens });
@@ -128,10 +178,13 @@ export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<voi
 }
 
 /** Null when the text holds JSON matching the schema, else what is wrong with it. */
-export function structuredProblem(text: string, schema: Record<string, unknown>): string | null {
+export async function structuredProblem(
+  text: string,
+  schema: Record<string, unknown>,
+): Promise<string | null> {
   const parsed = extractJson(text);
   if (!parsed.ok) return parsed.error;
-  const errors = schemaErrors(schema, parsed.value, "The app's schema");
+  const errors = await checkSchema(schema, parsed.value, "the app's schema");
   return errors ? `The JSON does not match the schema: ${errors}` : null;
 }
 
@@ -157,9 +210,16 @@ function abortedCall(
 async function recordAskCall(
   deps: GatewayDeps,
   user: string,
+  appId: string,
   runId: string | null,
   call: LlmCallMetrics,
 ): Promise<void> {
+  const appUsage = deps.keys.appAskUsage(appId, utcDay());
+  await deps.redis
+    .multi()
+    .incrby(appUsage, call.promptTokens + call.completionTokens)
+    .expire(appUsage, 3 * 86_400)
+    .exec();
   if (runId) {
     await deps.runs.recordLlmCall(runId, call);
     return;

@@ -2,9 +2,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { HyperdeskError, utcDay, type UserView } from '@hyperdesk/shared';
 import type { GatewayDeps } from './deps';
 
+/** The credential a request came with, so a long-lived connection can check it again. */
+export type Credential =
+  { kind: 'session'; value: string } | { kind: 'token'; value: string } | { kind: 'local' };
+
 declare module 'fastify' {
   interface FastifyRequest {
     user: UserView;
+    credential: Credential;
   }
 }
 
@@ -17,8 +22,9 @@ export class TooManyRequestsError extends HyperdeskError {
     message: string,
     readonly limit: string,
     readonly resetsAt: number | null,
+    code = 'LIMIT_REACHED',
   ) {
-    super('LIMIT_REACHED', message, 429, true);
+    super(code, message, 429, true);
   }
 }
 
@@ -53,9 +59,8 @@ function needsAuth(path: string): boolean {
 
 /**
  * Who is asking: a session cookie or `Authorization: Bearer <token>`, checked on every API
- * route and on the WebSocket upgrade. Cookie-authenticated writes must come from this
- * origin (SameSite=Strict already keeps the cookie off cross-site requests; this is the
- * second lock). Every authenticated request counts towards the person's rate limit.
+ * route and on the WebSocket upgrade; then where the request comes from (`checkOrigin`).
+ * Every authenticated request counts towards the person's rate limit.
  */
 export function registerAuth(
   app: FastifyInstance,
@@ -63,11 +68,17 @@ export function registerAuth(
   mode: 'local' | 'accounts',
 ): void {
   app.decorateRequest('user', null as unknown as UserView);
+  app.decorateRequest('credential', null as unknown as { kind: 'local' });
   app.addHook('onRequest', async (request) => {
     const path = request.url.split('?')[0] ?? '';
+    // Logging in from another page (into the attacker's account, say) is refused too.
+    if (path === '/api/auth/login' && !sameOrigin(request, deps.env.ALLOWED_ORIGINS)) {
+      throw new HyperdeskError('CROSS_SITE', 'Requests from other sites are refused.', 403);
+    }
     if (!needsAuth(path)) return;
     if (mode === 'local') {
       request.user = LOCAL_USER;
+      request.credential = { kind: 'local' };
     } else {
       const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
       const cookie = bearer ? null : readCookie(request, SESSION_COOKIE);
@@ -83,26 +94,110 @@ export function registerAuth(
           401,
         );
       }
-      if (cookie && !['GET', 'HEAD'].includes(request.method) && !sameOrigin(request)) {
-        throw new HyperdeskError('CROSS_SITE', 'Requests from other sites are refused.', 403);
-      }
       request.user = user;
+      request.credential = bearer
+        ? { kind: 'token', value: bearer }
+        : { kind: 'session', value: cookie ?? '' };
     }
+    checkOrigin(request, path, deps.env.ALLOWED_ORIGINS);
     await countRequest(deps, request.user.name);
   });
 }
 
-function sameOrigin(request: FastifyRequest): boolean {
+/**
+ * Ambient credentials (a session cookie, or no credential at all in local mode) are sent by
+ * the browser from any page, a sibling port or subdomain included (SameSite=Strict only
+ * stops other sites), so what such a request may do depends on where it comes from:
+ * - anything but GET/HEAD must come from this origin (or ALLOWED_ORIGINS);
+ * - the WebSocket upgrade must too: a browser always sends Origin with it;
+ * - GET /api/mono (running a tool has effects) is refused: the desktop sends POST.
+ * A Bearer token is never sent by a browser on its own, so those callers are not exposed
+ * and may use GET /api/mono from scripts; so may local-mode callers that are not browsers
+ * (no Origin, no Sec-Fetch-Site: curl, scripts).
+ */
+function checkOrigin(request: FastifyRequest, path: string, allowed: string[]): void {
+  const method = request.method;
+  const ambient = request.credential.kind !== 'token';
+  // Without a login, a page whose name was re-pointed at this machine (DNS rebinding) would
+  // be "same origin": local mode answers only requests addressed to a loopback name.
+  if (request.credential.kind === 'local' && !addressedLocally(request, allowed)) {
+    throw new HyperdeskError(
+      'LOCAL_ONLY',
+      'Local mode answers only requests addressed to localhost or 127.0.0.1; list other origins in ALLOWED_ORIGINS.',
+      403,
+    );
+  }
+  if (path === '/ws') {
+    if (request.headers.origin !== undefined && !sameOrigin(request, allowed)) {
+      throw new HyperdeskError(
+        'CROSS_SITE',
+        'WebSocket connections from other origins are refused.',
+        403,
+      );
+    }
+    return;
+  }
+  if (!ambient) return;
+  if (!['GET', 'HEAD'].includes(method)) {
+    if (!sameOrigin(request, allowed)) {
+      throw new HyperdeskError('CROSS_SITE', 'Requests from other sites are refused.', 403);
+    }
+    return;
+  }
+  const fromBrowser =
+    request.credential.kind === 'session' ||
+    request.headers.origin !== undefined ||
+    request.headers['sec-fetch-site'] !== undefined;
+  if (path.startsWith('/api/mono/') && fromBrowser) {
+    throw new HyperdeskError(
+      'USE_POST',
+      'Running a tool has effects, so it takes POST /api/mono/<tool> from the desktop; GET is only for scripts with Authorization: Bearer <token>.',
+      405,
+    );
+  }
+}
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]', '::1'];
+
+function addressedLocally(request: FastifyRequest, allowed: string[]): boolean {
+  const hostname = request.hostname.toLowerCase();
+  if (LOOPBACK_NAMES.includes(hostname) || hostname.endsWith('.localhost')) return true;
+  return allowed.some((origin) => {
+    try {
+      return new URL(origin).host === request.host;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The request's Origin (or, without one, its Sec-Fetch-Site) says it comes from this origin. */
+function sameOrigin(request: FastifyRequest, allowed: string[]): boolean {
   const origin = request.headers.origin;
-  if (!origin)
+  if (origin === undefined)
     return (
       !request.headers['sec-fetch-site'] || request.headers['sec-fetch-site'] === 'same-origin'
     );
+  if (allowed.includes(origin)) return true;
   try {
-    return new URL(origin).host === request.headers.host;
+    return new URL(origin).host === request.host;
   } catch {
     return false;
   }
+}
+
+/** Whether a credential a connection was opened with still names the same person. */
+export async function stillSignedIn(
+  deps: GatewayDeps,
+  credential: Credential,
+  user: string,
+): Promise<boolean> {
+  if (credential.kind === 'local') return true;
+  const now =
+    credential.kind === 'token'
+      ? await deps.users.userForToken(credential.value)
+      : await deps.users.userForSession(credential.value);
+  return now?.name === user;
 }
 
 async function countRequest(deps: GatewayDeps, user: string): Promise<void> {

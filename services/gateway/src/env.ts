@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { BaseEnv, LlmEnv, Username, parseEnv } from '@hyperdesk/shared';
+import { BaseEnv, DEFAULT_APP_DATA_BYTES, LlmEnv, Username, parseEnv } from '@hyperdesk/shared';
 import { z } from 'zod';
 
 const emptyAsUnset = (value: unknown) => (value === '' ? undefined : value);
@@ -26,11 +26,37 @@ export const GatewayEnv = BaseEnv.extend(LlmEnv.shape).extend({
   /** Secure cookies: auto = when the request came over HTTPS (X-Forwarded-Proto behind a proxy). */
   COOKIE_SECURE: z.enum(['auto', 'always', 'never']).default('auto'),
   TRUST_PROXY: z.stringbool().default(false),
+  /**
+   * Origins besides the gateway's own that may send writes with the session cookie and open
+   * the WebSocket (comma-separated, e.g. `https://desk.example.com`); empty by default.
+   */
+  ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    ),
   MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).default(4),
   REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   DAILY_TOKEN_BUDGET: z.coerce.number().int().min(1).default(2_000_000),
   /** `hyperdesk.ask` calls one app may make per minute. */
   ASKS_PER_APP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  /** Bytes (UTF-8, keys and values) one app may keep in its store for one person. */
+  APP_DATA_BYTES: z.coerce.number().int().min(1024).default(DEFAULT_APP_DATA_BYTES),
+  /** Bytes all of one person's apps may keep together. */
+  APP_DATA_BYTES_PER_PERSON: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(50 * 1024 * 1024),
+  /**
+   * Model tokens one app's `hyperdesk.ask` calls may spend per UTC day before the person is
+   * asked (in the window) whether it may spend more.
+   */
+  ASK_FREE_TOKENS_PER_APP: z.coerce.number().int().min(0).default(20_000),
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).default(5),
   LOGIN_WINDOW_S: z.coerce.number().int().min(1).default(900),
   /** A run with no progress for this long is stopped as FAILED by the watchdog. */

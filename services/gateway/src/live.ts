@@ -32,6 +32,11 @@ export class LiveHub {
     return this.watchChannel(this.keys.userChannel(user), listener);
   }
 
+  /** Says when the person's credentials change (password reset, logout, removal). */
+  async watchAuth(user: string, listener: () => void): Promise<() => Promise<void>> {
+    return this.watchChannel(this.keys.userAuthChannel(user), () => listener());
+  }
+
   private async watchChannel(channel: string, listener: Listener): Promise<() => Promise<void>> {
     let set = this.listeners.get(channel);
     if (!set) {

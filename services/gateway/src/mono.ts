@@ -7,7 +7,7 @@ import {
   callTool,
   errorMessage,
   isTerminal,
-  schemaErrors,
+  checkSchema,
   type ToolVersion,
 } from '@hyperdesk/shared';
 import type { GatewayDeps } from './deps';
@@ -90,7 +90,7 @@ export async function callMono(
   appId?: string,
 ): Promise<MonoResult> {
   if (!tool) return answerUnknown(deps, user, name, args);
-  const argErrors = schemaErrors(tool.args, args, `The args schema of ${name}`);
+  const argErrors = await checkSchema(tool.args, args, `the args schema of ${name}`);
   if (argErrors)
     throw new BadRequestError(`Invalid args for ${name}: ${argErrors}`, 'INVALID_ARGS');
 

@@ -1,6 +1,6 @@
 import {
   callTool,
-  schemaErrors,
+  checkSchema,
   type CallFailure,
   type CallableTool,
   type RunnerClient,
@@ -71,7 +71,7 @@ export async function testTool(
   ];
   const outputs: { args: Record<string, unknown>; output: unknown; stderr: string }[] = [];
   for (const { args, workspace, example } of cases) {
-    const argErrors = schemaErrors(tool.args, args, `The args schema of ${tool.name}`);
+    const argErrors = await checkSchema(tool.args, args, `the args schema of ${tool.name}`);
     if (argErrors) {
       return {
         args,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AppDataEntry } from './app-data';
 
 export const MAX_PROMPT_CHARS = 8000;
 
@@ -37,6 +38,8 @@ export const ImportAppBody = z.object({
     .array(z.string().regex(/^[a-z][a-z0-9_]{1,47}$/))
     .max(50)
     .default([]),
+  /** The app's data, from an export: restored into the new app's store. */
+  data: z.array(AppDataEntry).max(10_000).optional(),
 });
 export type ImportAppBody = z.infer<typeof ImportAppBody>;
 

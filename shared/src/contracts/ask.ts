@@ -17,6 +17,23 @@ export const AskBody = z.object({
 export type AskBody = z.infer<typeof AskBody>;
 
 /**
+ * `GET /api/apps/:id/ask-usage`: what an app's `hyperdesk.ask` calls spent today (model
+ * tokens, prompt and answer) and how much it may spend before the person is asked again.
+ */
+export const AskUsage = z.object({
+  appId: z.string(),
+  /** UTC day, YYYYMMDD. */
+  day: z.string(),
+  spent: z.number(),
+  allowance: z.number(),
+});
+export type AskUsage = z.infer<typeof AskUsage>;
+
+/** `POST /api/apps/:id/ask-allowance`: the person lets the app spend this many more tokens today. */
+export const AskAllowanceBody = z.object({ tokens: z.number().int().min(1).max(10_000_000) });
+export type AskAllowanceBody = z.infer<typeof AskAllowanceBody>;
+
+/**
  * One line of the NDJSON answer to an ask: text as it streams, a `retry` when a structured
  * answer did not match its schema and the model is asked once more, then `done` or `error`.
  */

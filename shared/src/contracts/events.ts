@@ -89,5 +89,7 @@ export const ServerNotice = z.discriminatedUnion('type', [
   z.object({ type: z.literal('notice'), notice: Notice }),
   /** A shared desktop context key changed; `entry` null when it was removed. */
   z.object({ type: z.literal('context'), key: z.string(), entry: ContextEntry.nullable() }),
+  /** An app's data (its `localStorage`) changed: open windows of it in other tabs read it again. */
+  z.object({ type: z.literal('app-data'), appId: z.string() }),
 ]);
 export type ServerNotice = z.infer<typeof ServerNotice>;

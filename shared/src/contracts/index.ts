@@ -9,3 +9,4 @@ export * from './auth';
 export * from './ask';
 export * from './desktop-context';
 export * from './notices';
+export * from './app-data';

@@ -37,6 +37,38 @@ describe('parseAppMessage', () => {
     });
   });
 
+  it('reads a storage write, and drops a malformed one', () => {
+    expect(
+      parseAppMessage({
+        hyperdesk: 1,
+        type: 'storage-write',
+        id: 2,
+        area: 'local',
+        clear: false,
+        changes: [
+          ['a', '1'],
+          ['b', null],
+        ],
+      }),
+    ).toEqual({
+      hyperdesk: 1,
+      type: 'storage-write',
+      id: 2,
+      area: 'local',
+      clear: false,
+      changes: [
+        ['a', '1'],
+        ['b', null],
+      ],
+    });
+    const write = { hyperdesk: 1, type: 'storage-write', area: 'local', clear: true };
+    expect(parseAppMessage({ ...write, changes: [] })).toMatchObject({ clear: true, changes: [] });
+    expect(parseAppMessage({ ...write, changes: [['a', 1]] })).toBeNull();
+    expect(parseAppMessage({ ...write, changes: [['a']] })).toBeNull();
+    expect(parseAppMessage({ ...write, area: 'cookies', changes: [] })).toBeNull();
+    expect(parseAppMessage({ ...write, changes: { a: '1' } })).toBeNull();
+  });
+
   it('drops malformed requests', () => {
     expect(parseAppMessage({ hyperdesk: 1, type: 'ask', id: 'x', prompt: 'hi' })).toBeNull();
     expect(

@@ -33,6 +33,18 @@ export type AppMessage =
   | { hyperdesk: 1; type: 'context-set'; id: number; key: string; value: unknown }
   | { hyperdesk: 1; type: 'context-subscribe'; key: string }
   | { hyperdesk: 1; type: 'notify'; level: NoticeLevelName; text: string }
+  /**
+   * Changes to the app's Web Storage since the last write (`clear` first, then each key set
+   * or removed); with an id, the host replies once they are saved.
+   */
+  | {
+      hyperdesk: 1;
+      type: 'storage-write';
+      id?: number;
+      area: StorageAreaName;
+      clear: boolean;
+      changes: [string, string | null][];
+    }
   /** The frame took the keyboard without the person: the host gives it back. */
   | { hyperdesk: 1; type: 'unfocus' }
   /** A desktop shortcut pressed while the app had the keyboard (the frame keeps its keys). */
@@ -47,6 +59,8 @@ export interface BridgeFailure {
   resetsAt?: string | null;
 }
 
+export type StorageAreaName = 'local' | 'session';
+
 /** Host → app. */
 export type HostMessage =
   | { hyperdesk: 1; type: 'tool-result'; id: number; ok: true; result: unknown }
@@ -58,7 +72,24 @@ export type HostMessage =
   | { hyperdesk: 1; type: 'reply'; id: number; ok: true; result: unknown }
   | ({ hyperdesk: 1; type: 'reply'; id: number } & BridgeFailure)
   /** A subscribed context key's value (now, and on every change); present false once removed. */
-  | { hyperdesk: 1; type: 'context'; key: string; present: boolean; value: unknown };
+  | { hyperdesk: 1; type: 'context'; key: string; present: boolean; value: unknown }
+  /** Another window of the app changed its data (key null: cleared); a `storage` event. */
+  | {
+      hyperdesk: 1;
+      type: 'storage-change';
+      area: 'local';
+      key: string | null;
+      newValue: string | null;
+    }
+  /** A write was refused: the data as saved, which the app's storage goes back to. */
+  | {
+      hyperdesk: 1;
+      type: 'storage-reset';
+      area: StorageAreaName;
+      entries: [string, string][];
+      limit?: number;
+      error?: string;
+    };
 
 /** Ctrl/Cmd+K opens the command bar; Alt+` (Shift: backwards) switches windows. */
 export type ShortcutName = 'command-bar' | 'switch-windows';
@@ -132,6 +163,8 @@ export function parseAppMessage(data: unknown): AppMessage | null {
         level: LEVELS.includes(m.level as NoticeLevelName) ? (m.level as NoticeLevelName) : 'info',
         text: m.text.slice(0, 2000),
       };
+    case 'storage-write':
+      return parseStorageWrite(m, id);
     case 'shortcut':
       if (!SHORTCUTS.includes(m.name as ShortcutName)) return null;
       return {
@@ -143,4 +176,24 @@ export function parseAppMessage(data: unknown): AppMessage | null {
     default:
       return null;
   }
+}
+
+function parseStorageWrite(m: Record<string, unknown>, id: number | null): AppMessage | null {
+  if (m.area !== 'local' && m.area !== 'session') return null;
+  if (!Array.isArray(m.changes) || m.changes.length > 100_000) return null;
+  const changes: [string, string | null][] = [];
+  for (const change of m.changes as unknown[]) {
+    if (!Array.isArray(change) || change.length !== 2) return null;
+    const [key, value] = change as unknown[];
+    if (typeof key !== 'string' || (value !== null && typeof value !== 'string')) return null;
+    changes.push([key, value]);
+  }
+  return {
+    hyperdesk: 1,
+    type: 'storage-write',
+    ...(id !== null ? { id } : {}),
+    area: m.area,
+    clear: m.clear === true,
+    changes,
+  };
 }

@@ -12,6 +12,7 @@
  *   `document.write` rename the attribute; the HTML-parsing methods that allow them are gone).
  *   The app is told once (an error, so a check sends it to repair). `document.open()`,
  *   which would erase these listeners, is refused.
+ * - Forms: every submit is handled in the page (its default, a navigation, is prevented).
  * - The keyboard: the frame holds keys only when the person gave it the keyboard (a press
  *   inside it). Focus the app took by itself (focus(), select(), a dialog, a fragment…) gets
  *   no key events, and the host is told (`unfocus`) so it can give the keyboard back.
@@ -75,6 +76,12 @@ export const CONTAINMENT_SOURCE = String.raw`(post) => {
       },
     });
   }
+
+  // Forms: apps handle a submit in script, often without preventDefault(). A submit runs the
+  // app's handlers and never navigates the frame; form.submit(), which fires no event, goes
+  // through requestSubmit() so it is handled the same way.
+  addEventListener('submit', (event) => event.preventDefault(), true);
+  define(HTMLFormElement.prototype, 'submit', { value: function () { this.requestSubmit(); } });
 
   let given = false;
   const give = (event) => { if (event.isTrusted) given = true; };

@@ -31,6 +31,22 @@ export function appCsp(origin: string | null): string {
   ].join('; ');
 }
 
+/** The data a window's app starts with: its saved `localStorage`, the window's `sessionStorage`. */
+export interface StorageSeed {
+  local: [string, string][];
+  session: [string, string][];
+  /** Bytes the app may keep (the SDK throws QuotaExceededError beyond). */
+  limit: number;
+}
+
+/** JSON that is safe inside a `<script>`: no `</script>`, no `<!--`, no line separators. */
+export function scriptJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
 /** A fresh key that binds a host to the document it loads (see `SDK_SOURCE`). */
 export function bridgeKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) =>
@@ -44,13 +60,20 @@ export function bridgeKey(): string {
  * searching can sit inside a comment or after a script, and the app would then run without
  * its CSP. Right after a leading doctype, the parser puts them into the head it implies.
  * `key` (from `bridgeKey()`) is what the SDK shows the host when it connects: the host
- * answers only the channel that comes with it, once. Declarative shadow roots are not
+ * answers only the channel that comes with it, once. `seed` is the app's data, which the
+ * SDK installs Web Storage over (none: an empty store). Declarative shadow roots are not
  * parsed (their attribute is renamed): a frame inside one could not be seen and removed.
  */
-export function prepareAppDocument(html: string, origin: string, key: string): string {
+export function prepareAppDocument(
+  html: string,
+  origin: string,
+  key: string,
+  seed?: StorageSeed,
+): string {
   if (!/^[0-9a-f]{32}$/.test(key)) throw new Error('A bridge key is 32 hex digits.');
   html = html.replace(/shadowrootmode/gi, 'data-shadowrootmode');
-  const first = `<meta http-equiv="Content-Security-Policy" content="${appCsp(origin)}"><script>(${SDK_SOURCE})("${key}")</script>`;
+  const data = seed ? scriptJson(seed) : 'undefined';
+  const first = `<meta http-equiv="Content-Security-Policy" content="${appCsp(origin)}"><script>(${SDK_SOURCE})("${key}", ${data})</script>`;
   const doctype = /^\uFEFF?(?:\s|<!--[\s\S]*?-->)*<!doctype[^>]*>/i.exec(html);
   if (doctype) return doctype[0] + first + html.slice(doctype[0].length);
   if (/<html[\s>]/i.test(html)) return first + html;

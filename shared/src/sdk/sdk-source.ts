@@ -1,3 +1,4 @@
+import { STORAGE_SOURCE } from './storage-source';
 import { CONTAINMENT_SOURCE } from './containment-source';
 
 /**
@@ -5,11 +6,13 @@ import { CONTAINMENT_SOURCE } from './containment-source';
  * `hyperdesk.ask(prompt, options)` (the model, streamed, optionally as JSON matching a
  * schema), `hyperdesk.live(fn, ms)` (re-runs while the window is visible),
  * `hyperdesk.context` (state shared between the person's windows) and
- * `hyperdesk.notify(level, text)`. It shims `fetch('/api/mono/...')` through the bridge,
- * blocks every other network request, and reports errors to the host window. It runs as
- * `(SDK_SOURCE)(key)`, with the key the host put into the document (`prepareAppDocument`).
+ * `hyperdesk.notify(level, text)` and `hyperdesk.storage` (the app's saved data, also its
+ * `localStorage` and `sessionStorage`: see storage-source.ts). It shims
+ * `fetch('/api/mono/...')` through the bridge, blocks every other network request, and
+ * reports errors to the host window. It runs as `(SDK_SOURCE)(key, seed)`, with the key the
+ * host put into the document and the app's data (`prepareAppDocument`).
  */
-export const SDK_SOURCE = String.raw`(key) => {
+export const SDK_SOURCE = String.raw`(key, seed) => {
   // Bound to this document: the SDK opens a channel and hands the host its end with the
   // key the host put into this document, before any of the app's code exists. A document
   // the frame navigates to has no channel, and the key is spent.
@@ -56,6 +59,8 @@ export const SDK_SOURCE = String.raw`(key) => {
       post({ type: 'ask', id, prompt: String(prompt), schema: o.schema, system: o.system === undefined ? undefined : String(o.system) });
     });
   }
+  // Web Storage over the app's data, which the desktop put into the document (none in a check).
+  const store = (${STORAGE_SOURCE})(post, request, seed || {});
   const hidden = () => hostHidden || document.hidden;
   function live(a, b, c, d) {
     const fn = typeof a === 'function' ? a : () => tool(a, b).then(d);
@@ -103,6 +108,10 @@ export const SDK_SOURCE = String.raw`(key) => {
       case 'visibility':
         hostHidden = !!m.hidden;
         resumeLoops();
+        return;
+      case 'storage-change':
+      case 'storage-reset':
+        store.receive(m);
         return;
       case 'ask-token': {
         const call = asks.get(m.id);
@@ -179,6 +188,7 @@ export const SDK_SOURCE = String.raw`(key) => {
   };
   window.hyperdesk = Object.freeze({
     tool, ask, live, context, notify,
+    storage: store.storage,
     /** True while the window is minimized or the page is hidden. */
     get hidden() { return hidden(); },
   });

@@ -1,11 +1,12 @@
 import type { AppMessage, HostMessage } from '@hyperdesk/shared/sdk';
 import { errorMessage } from './api';
+import { askSpending } from './ask-spending.svelte';
 import { AskError, raiseNotice, setContext, streamAsk } from './desktop-api';
 import type { SharedContext } from './shared-context';
 
 type AppRequest = Exclude<
   AppMessage,
-  { type: 'tool' | 'error' | 'ready' | 'shortcut' | 'unfocus' }
+  { type: 'tool' | 'error' | 'ready' | 'shortcut' | 'unfocus' | 'storage-write' }
 >;
 
 /**
@@ -131,6 +132,7 @@ export class AppBridge {
             });
           } else {
             settled = true;
+            if (line.code === 'ASK_CONSENT_NEEDED') askSpending.needConsent(appId);
             fail(line.error, line.code, line.limit, line.resetsAt);
           }
         },
@@ -142,6 +144,7 @@ export class AppBridge {
       }
     } finally {
       this.#asks.delete(id);
+      void askSpending.refresh(appId);
     }
   }
 

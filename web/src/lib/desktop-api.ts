@@ -4,6 +4,7 @@
  */
 import {
   AskLine,
+  AskUsage,
   ContextEntries,
   ContextEntry,
   ErrorReply,
@@ -85,6 +86,20 @@ export async function streamAsk(
     if (signal.aborted) return;
     throw new AskError(`The answer stopped: ${String(error)}`, 'network');
   }
+}
+
+/** What an app's `hyperdesk.ask` calls spent today, and its allowance. */
+export function askUsage(appId: string): Promise<AskUsage> {
+  return request(`/api/apps/${encodeURIComponent(appId)}/ask-usage`, AskUsage);
+}
+
+/** The person lets the app spend `tokens` more on asks today. */
+export function allowAsks(appId: string, tokens: number): Promise<AskUsage> {
+  return request(
+    `/api/apps/${encodeURIComponent(appId)}/ask-allowance`,
+    AskUsage,
+    jsonInit('POST', { tokens }),
+  );
 }
 
 export function listContext(): Promise<ContextEntry[]> {

@@ -1,5 +1,6 @@
 import type { DesktopLayout, DesktopWindow, LlmCallMetrics } from '@hyperdesk/shared/contracts';
 import { createRun, errorMessage } from './api';
+import { appData } from './app-data';
 import { getDesktop, revertApp, saveAppVersion } from './library-api';
 import { notices } from './notices.svelte';
 import { sharedContext } from './shared-context';
@@ -76,6 +77,7 @@ export class Desktop {
         },
         onUserNotice: (notice) => notices.add(notice),
         onContext: (key, entry) => sharedContext.apply(key, entry),
+        onAppData: (appId) => void appData.changedElsewhere(appId),
         onCall: (call) => (this.recentCalls = [...this.recentCalls.slice(-49), call]),
         onAppSaved: (event) => {
           this.libraryVersion += 1;

@@ -23,6 +23,8 @@ export interface RunFeedHooks {
   onUserNotice?(notice: Notice): void;
   /** A shared context key changed (null: removed). */
   onContext?(key: string, entry: ContextEntry | null): void;
+  /** An app's saved data changed (perhaps in another tab). */
+  onAppData?(appId: string): void;
 }
 
 /**
@@ -106,6 +108,7 @@ export class RunFeed {
   #onNotice(notice: ServerNotice): void {
     if (notice.type === 'notice') this.#hooks.onUserNotice?.(notice.notice);
     if (notice.type === 'context') this.#hooks.onContext?.(notice.key, notice.entry);
+    if (notice.type === 'app-data') this.#hooks.onAppData?.(notice.appId);
     if (notice.type !== 'error') return;
     const runs = notice.runId ? this.#hooks.runsOf(notice.runId) : [];
     for (const run of runs) run.notice = notice.message;

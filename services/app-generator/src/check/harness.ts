@@ -47,7 +47,7 @@ export function harnessDocument(
   );
   // The base makes the app's /vendor/ URLs resolve to the gateway, as on the desktop.
   return `<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" content="frame-src 'none'"><base href="${baseUrl}/"></head><body style="margin:0">
-<iframe id="app" sandbox="allow-scripts" style="width:800px;height:560px;border:0;display:block"></iframe>
+<iframe id="app" sandbox="allow-scripts allow-forms" style="width:800px;height:560px;border:0;display:block"></iframe>
 <script>
   window.__report = { errors: [], calls: [] };
   const answers = ${scriptSafe(answers)};
@@ -68,6 +68,12 @@ export function harnessDocument(
     // asks stay unanswered: a made-up answer could have the wrong shape.)
     if (m.type === 'context-get' || m.type === 'context-set') {
       port.postMessage({ hyperdesk: 1, type: 'reply', id: m.id, ok: true, result: m.type === 'context-set' ? m.value : undefined });
+      return;
+    }
+    // Web Storage in the check: the app starts with an empty store of its own, and its
+    // writes are acknowledged and kept nowhere (a person's data is never read or written).
+    if (m.type === 'storage-write') {
+      if (typeof m.id === 'number') port.postMessage({ hyperdesk: 1, type: 'reply', id: m.id, ok: true, result: null });
       return;
     }
     if (m.type !== 'tool') return;

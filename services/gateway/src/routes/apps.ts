@@ -7,14 +7,17 @@ import {
   IdParams,
   ImportAppBody,
   NotFoundError,
+  QuotaExceededError,
   advance,
 } from '@hyperdesk/shared';
 import type { GatewayDeps } from '../deps';
 import { parseInput } from '../errors';
+import { appDataStore, dataBodyLimit } from './app-data';
 
 const VersionParams = IdParams.extend({ version: z.coerce.number().int().positive() });
 
 export function appRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+  const data = appDataStore(deps);
   // Another person's app is answered exactly like a missing one.
   const owned = async (id: string, user: string) => {
     const meta = await deps.apps.meta(id);
@@ -114,8 +117,13 @@ export function appRoutes(app: FastifyInstance, deps: GatewayDeps): void {
 
   // Import: the app becomes version 1 of a new app and goes through the same checks (and
   // repairs) as a generated one, as a run the person can follow.
-  app.post('/api/apps', async (request, reply) => {
+  app.post('/api/apps', { bodyLimit: dataBodyLimit(deps) }, async (request, reply) => {
     const body = parseInput(ImportAppBody, request.body, 'app');
+    if (body.data && !data.fits(body.data)) {
+      throw new QuotaExceededError(
+        `The app's data is larger than an app may keep (${deps.env.APP_DATA_BYTES} bytes).`,
+      );
+    }
     const run = await deps.runs.create({
       owner: request.user.name,
       prompt: `Imported app: ${body.title}`,
@@ -130,6 +138,9 @@ export function appRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       tools: body.tools,
       html: body.html,
     });
+    if (body.data?.length) {
+      await data.write(request.user.name, appId, { clear: true, changes: body.data });
+    }
     await deps.runs.appendEvent({
       type: 'run.app',
       runId: run.id,

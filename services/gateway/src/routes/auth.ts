@@ -41,9 +41,14 @@ export function authRoutes(
     return { user };
   });
 
+  // Logging out ends every session, API token and open socket of the person, at once.
   app.post('/api/auth/logout', async (request, reply) => {
     const cookie = readCookie(request, SESSION_COOKIE);
     if (cookie) await deps.users.endSession(cookie);
+    if (mode === 'accounts') {
+      await deps.users.endEverything(request.user.name);
+      await deps.users.audit(request.user.name, 'logout', request.user.name, request.ip);
+    }
     setSessionCookie(request, reply, deps, '', 0);
     return { ok: true };
   });

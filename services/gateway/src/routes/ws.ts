@@ -1,20 +1,48 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { ClientMessage, type ServerNotice } from '@hyperdesk/shared';
+import { stillSignedIn } from '../auth';
 import type { GatewayDeps } from '../deps';
 
 /** Most runs a single connection may watch at once. */
 const MAX_SUBSCRIPTIONS = 64;
+/** How often an open connection checks its credential again, besides on every change. */
+const RECHECK_MS = 30_000;
+/** Close code for a connection whose session or token ended. */
+export const SESSION_ENDED = 4401;
 
 export function wsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.get('/ws', { websocket: true }, (socket, request) => {
     const subscriptions = new Map<string, Promise<() => Promise<void>>>();
     const send = (message: ServerNotice) => socket.send(JSON.stringify(message));
+    const user = request.user.name;
+    const credential = request.credential;
     // Notices and shared context changes of this person reach every connection of theirs.
-    const userFeed = deps.hub.watchUser(request.user.name, (raw) => socket.send(raw));
+    const userFeed = deps.hub.watchUser(user, (raw) => socket.send(raw));
     userFeed.catch((err: unknown) => request.log.warn({ err }, 'user feed failed'));
 
+    // A reset, logout or removal ends the connection at once: its feeds stop before the
+    // close handshake, so nothing more reaches it.
+    let ended = false;
+    const stopFeeds = () => {
+      for (const runId of [...subscriptions.keys()]) void unsubscribe(runId).catch(() => undefined);
+      void userFeed.then((stop) => stop()).catch(() => undefined);
+      void authFeed.then((stop) => stop()).catch(() => undefined);
+      clearInterval(recheck);
+    };
+    const check = async () => {
+      if (ended || (await stillSignedIn(deps, credential, user).catch(() => true))) return;
+      ended = true;
+      stopFeeds();
+      socket.close(SESSION_ENDED, 'Your session ended; log in again.');
+    };
+    const authFeed = deps.hub.watchAuth(user, () => void check());
+    authFeed.catch((err: unknown) => request.log.warn({ err }, 'auth feed failed'));
+    const recheck = setInterval(() => void check(), RECHECK_MS);
+    recheck.unref();
+
     socket.on('message', (data, isBinary) => {
+      if (ended) return;
       const message = isBinary ? null : parseMessage(data.toString());
       if (!message) {
         send({
@@ -32,6 +60,7 @@ export function wsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
           void unsubscribe(message.runId);
           return;
         case 'subscribe':
+          void check();
           if (subscriptions.has(message.runId)) {
             send({
               type: 'error',
@@ -70,10 +99,7 @@ export function wsRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       subscriptions.delete(runId);
       if (stop) await (await stop)();
     };
-    socket.on('close', () => {
-      for (const runId of [...subscriptions.keys()]) void unsubscribe(runId).catch(() => undefined);
-      void userFeed.then((stop) => stop()).catch(() => undefined);
-    });
+    socket.on('close', stopFeeds);
   });
 }
 
