@@ -456,9 +456,11 @@ describe('app data', () => {
     const own = await data(visits);
     // The bridge listens only on its document's own channel: a forged write goes nowhere.
     expect(own.forged).toBeUndefined();
-    const theirData = await data(other);
-    expect(theirData.secret).toBe('only the other app');
-    expect(Object.keys(theirData).sort()).toEqual(['secret', 'visits']); // its own visit only
+    // Its own visit only (saved once its window has loaded), never a forged key.
+    await expect
+      .poll(async () => Object.keys(await data(other)).sort(), EVENTUALLY)
+      .toEqual(['secret', 'visits']);
+    expect((await data(other)).secret).toBe('only the other app');
     expect(await theirs.evaluate(() => localStorage.getItem('secret'))).toBe('only the other app');
   });
 

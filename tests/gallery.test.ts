@@ -311,8 +311,11 @@ describe('the demo gallery: sample apps the simulated model writes', () => {
     await page.getByTestId('notices-button').click();
     expect(await notices()).toHaveLength(1);
 
+    const open = await windows().count();
     await input.fill('a birthday tracker');
     await input.press('Enter');
+    // The new run's window, not the first one (already DONE) before the new one mounts.
+    await expect.poll(() => windows().count(), EVENTUALLY).toBe(open + 1);
     const second = await appWindow();
     expect(second.run.id).not.toBe(first.run.id);
     expect(await notices()).toHaveLength(1);
