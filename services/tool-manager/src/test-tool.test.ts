@@ -7,6 +7,9 @@ describe('sameJson', () => {
     expect(sameJson({ r: 0.30000000000000004 }, { r: 0.3 })).toBe(true);
     expect(sameJson({ r: 20 }, { r: 20.0 })).toBe(true);
     expect(sameJson({ a: 1 }, { a: 1, b: undefined })).toBe(false);
+    // Keys the expected result does not name are the returns schema's business.
+    expect(sameJson({ sum: 5, python: '3.11.7' }, { sum: 5 })).toBe(true);
+    expect(sameJson({ sum: 6, python: '3.11.7' }, { sum: 5 })).toBe(false);
     expect(sameJson([1, 2], [2, 1])).toBe(false);
     expect(sameJson({ a: null }, { a: 0 })).toBe(false);
     expect(sameJson('3', 3)).toBe(false);
