@@ -69,4 +69,15 @@ describe('extractContent', () => {
       body: md,
     });
   });
+
+  it('drops a rule that set the chat apart, and keeps one inside the content', () => {
+    const md = '# T\n\n---\n\nEnd.';
+    expect(
+      extractContent(`Here's your note:\n\n---\n\n${md}\n\n***\n\nEnjoy!`, 'text/markdown'),
+    ).toEqual({ ok: true, body: md });
+    expect(extractContent(`---\n\n${md}`, 'text/markdown')).toEqual({
+      ok: true,
+      body: `---\n\n${md}`,
+    });
+  });
 });

@@ -40,11 +40,26 @@ function paragraphs(text: string): string[] {
   return text.split(/\n[ \t]*\n/);
 }
 
-/** Drops a chatty first paragraph and chatty last paragraphs. */
+/** A paragraph that is only a horizontal rule: `---`, `***`, `___`. */
+const RULE = /^(-{3,}|\*{3,}|_{3,})$/;
+
+/**
+ * Drops a chatty first paragraph and chatty last paragraphs, and a rule that set the chat
+ * apart from the content.
+ */
 function dropChat(text: string): string {
   const parts = paragraphs(text.trim());
-  while (parts.length > 1 && PREAMBLE.test((parts[0] ?? '').trim())) parts.shift();
-  while (parts.length > 1 && AFTERWORD.test((parts.at(-1) ?? '').trim())) parts.pop();
+  const isRule = (part: string | undefined) => RULE.test((part ?? '').trim());
+  if (parts.length > 1 && PREAMBLE.test((parts[0] ?? '').trim())) {
+    parts.shift();
+    while (parts.length > 1 && isRule(parts[0])) parts.shift();
+  }
+  let dropped = false;
+  while (parts.length > 1 && AFTERWORD.test((parts.at(-1) ?? '').trim())) {
+    parts.pop();
+    dropped = true;
+  }
+  while (dropped && parts.length > 1 && isRule(parts.at(-1))) parts.pop();
   return parts.join('\n\n').trim();
 }
 

@@ -253,6 +253,13 @@ describe('extractHtml', () => {
       truncated: true,
     });
   });
+  it('ends a document without </html> at the fence around it, not at the prose after', () => {
+    const text = '```html\n<!DOCTYPE html>\n<html><body><p>hi</p></body>\n```\nIt greets you.';
+    expect(extractHtml(text)).toEqual({
+      html: '<!DOCTYPE html>\n<html><body><p>hi</p></body>',
+      truncated: true,
+    });
+  });
   it('unwraps a document sent as a JSON string field', () => {
     expect(extractHtml(JSON.stringify({ html: doc }))).toEqual({ html: doc, truncated: false });
   });
