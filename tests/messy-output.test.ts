@@ -266,7 +266,7 @@ describe('messy answers through the whole pipeline (every service a process)', (
     expect(
       outcomes.filter((o) => o.calls !== o.planned).map((o) => `${o.name}: ${o.calls} calls`),
     ).toEqual([]);
-  }, 240_000);
+  }, 600_000);
 });
 
 /** Every case's answers as simulator scenarios: matched by the case's token, or its tool. */

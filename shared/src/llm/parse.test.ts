@@ -295,6 +295,10 @@ describe('reasoning markup of every shape', () => {
     ],
     ['channel names without their special tokens', `analysisthink {x}assistantfinal${answer}`],
     ['a stray end token', `${answer}<|end|>`],
+    ['a ChatML end of turn', `<|im_start|>assistant\n${answer}<|im_end|>\n<|im_start|>user`],
+    ['a Llama end of turn', `${answer}<|eot_id|>`],
+    ['a Gemma end of turn', `${answer}\n<end_of_turn>`],
+    ['a trailing end of sequence', `${answer}</s>`],
   ])('%s', (_name, text) => {
     expect(splitReasoning(text)).toEqual({ answer, unclosed: '' });
   });
