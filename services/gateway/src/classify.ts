@@ -122,7 +122,6 @@ export async function classify(
       openWindows: windows,
     }),
     schema: ClassifyReply,
-    temperature: 0,
   });
   const next = routeClassification(
     run,

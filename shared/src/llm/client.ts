@@ -1,4 +1,4 @@
-import { OpenAI } from 'openai';
+import { BadRequestError, OpenAI } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { z } from 'zod';
 import type { LlmCallMetrics, LlmStage } from '../contracts/run';
@@ -9,6 +9,7 @@ import { unavailableError } from './failures';
 import { chatJsonWithReask, type ReplyCheck } from './json-reply';
 import { callMetrics, tokensForChars, type ReportedUsage } from './metrics';
 import type { LlmConfig } from './providers';
+import { refusedField, requestFields, type RefusableField } from './request-settings';
 import { STAGE_HEADER } from './stages';
 
 export interface ChatMessage {
@@ -22,7 +23,9 @@ export interface ChatOptions {
   /** Called for every piece of answer text, with the running completion token count. */
   onDelta?: (text: string, totalTokens: number) => void;
   signal?: AbortSignal;
+  /** Overrides the stage's output cap (request-settings.ts). */
   maxTokens?: number;
+  /** Overrides the stage's temperature; dropped for models that refuse it. */
   temperature?: number;
 }
 
@@ -143,6 +146,44 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
   });
   const labels = { llm: config.provider, model: config.model };
   const log = logger?.child(labels);
+  /** Fields this model refused with a 400: left out of every later request. */
+  const refused = new Set<RefusableField>();
+  const target = {
+    provider: config.provider,
+    model: config.model,
+    maxTokensField: config.quirks.maxTokensField,
+    settings: config.requests,
+  };
+
+  /**
+   * Opens the completion stream with the stage's request settings. A 400 that names one of
+   * the optional fields (temperature, reasoning effort, JSON mode) is asked again without it,
+   * and the field is not sent again: the model still answers, just without that setting.
+   */
+  async function createStream(options: ChatOptions, signal: AbortSignal) {
+    for (;;) {
+      try {
+        return await openai.chat.completions.create(
+          {
+            model: config.model,
+            messages: options.messages,
+            stream: true,
+            ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
+            ...requestFields(target, options.stage, refused, options),
+          },
+          { headers: { [STAGE_HEADER]: options.stage }, signal },
+        );
+      } catch (err) {
+        const field = err instanceof BadRequestError ? refusedField(err.param, err.message) : null;
+        if (field === null || refused.has(field)) throw err;
+        refused.add(field);
+        log?.warn(
+          { stage: options.stage, field, err: err instanceof Error ? err.message : '' },
+          'model refused a request field; sending without it',
+        );
+      }
+    }
+  }
 
   async function chat(options: ChatOptions): Promise<ChatResult> {
     const { stage, messages, signal } = options;
@@ -158,17 +199,7 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
 
     let tally: StreamTally;
     try {
-      const stream = await openai.chat.completions.create(
-        {
-          model: config.model,
-          messages,
-          stream: true,
-          ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
-          ...(options.maxTokens ? { [config.quirks.maxTokensField]: options.maxTokens } : {}),
-          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-        },
-        { headers: { [STAGE_HEADER]: stage }, signal: abort.signal },
-      );
+      const stream = await createStream(options, abort.signal);
       stall.poke();
       tally = await readStream(stream, t0, stall.poke, options.onDelta);
       // The SDK ends the iteration quietly when its signal aborts mid-stream.
