@@ -9,6 +9,7 @@ import { unavailableError } from './failures';
 import { chatJsonWithReask, type ReplyCheck } from './json-reply';
 import { callMetrics, tokensForChars, type ReportedUsage } from './metrics';
 import type { LlmConfig } from './providers';
+import { ReasoningSplitter, type StreamPiece } from './reasoning-stream';
 import { refusedField, requestFields, type RefusableField } from './request-settings';
 import { STAGE_HEADER } from './stages';
 
@@ -20,8 +21,10 @@ export interface ChatMessage {
 export interface ChatOptions {
   stage: LlmStage;
   messages: ChatMessage[];
-  /** Called for every piece of answer text, with the running completion token count. */
+  /** Called for every piece of answer text (never reasoning), with the answer tokens so far. */
   onDelta?: (text: string, totalTokens: number) => void;
+  /** Called while the model reasons before (or between) its answer, with the reasoning tokens so far. */
+  onReasoning?: (reasoningTokens: number) => void;
   signal?: AbortSignal;
   /** Overrides the stage's output cap (request-settings.ts). */
   maxTokens?: number;
@@ -75,44 +78,71 @@ function chunkText(chunk: ChatCompletionChunk): { content: string; reasoning: st
 function chunkUsage(chunk: ChatCompletionChunk): ReportedUsage | null {
   const usage = chunk.usage ?? (chunk as { x_groq?: { usage?: typeof chunk.usage } }).x_groq?.usage;
   if (!usage) return null;
-  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens;
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: usage.completion_tokens,
+    ...(typeof reasoningTokens === 'number' ? { reasoningTokens } : {}),
+  };
 }
 
 interface StreamTally {
+  /** The answer as the model wrote it (inline reasoning included: the parsers read it). */
   text: string;
   /** Characters of answer and reasoning text, for token estimates. */
   generatedChars: number;
+  reasoningChars: number;
+  /** First answer text (reasoning excluded). */
   ttftMs: number | null;
+  firstReasoningMs: number | null;
   finishReason: string | null;
   usage: ReportedUsage | null;
 }
 
-/** Reads a completion stream to its end, passing answer text on as it arrives. */
+/**
+ * Reads a completion stream to its end, passing answer text on as it arrives. Reasoning,
+ * whether in its own field or inline as `<think>`, is never passed on as answer text.
+ */
 async function readStream(
   stream: AsyncIterable<ChatCompletionChunk>,
   t0: number,
   onChunk: () => void,
-  onDelta?: ChatOptions['onDelta'],
+  options: Pick<ChatOptions, 'onDelta' | 'onReasoning'>,
 ): Promise<StreamTally> {
   const tally: StreamTally = {
     text: '',
     generatedChars: 0,
+    reasoningChars: 0,
     ttftMs: null,
+    firstReasoningMs: null,
     finishReason: null,
     usage: null,
+  };
+  const splitter = new ReasoningSplitter();
+  let answerChars = 0;
+  const take = ({ content, reasoning }: StreamPiece): void => {
+    if (reasoning !== '') {
+      tally.firstReasoningMs ??= performance.now() - t0;
+      tally.reasoningChars += reasoning.length;
+      options.onReasoning?.(tokensForChars(tally.reasoningChars));
+    }
+    if (content !== '') {
+      tally.ttftMs ??= performance.now() - t0;
+      answerChars += content.length;
+      options.onDelta?.(content, tokensForChars(answerChars));
+    }
   };
   for await (const chunk of stream) {
     onChunk();
     tally.usage = chunkUsage(chunk) ?? tally.usage;
     tally.finishReason = chunk.choices[0]?.finish_reason ?? tally.finishReason;
     const { content, reasoning } = chunkText(chunk);
-    if (content === '' && reasoning === '') continue;
-    tally.ttftMs ??= performance.now() - t0;
     tally.generatedChars += content.length + reasoning.length;
-    if (content === '') continue;
     tally.text += content;
-    onDelta?.(content, tokensForChars(tally.generatedChars));
+    if (reasoning !== '') take({ content: '', reasoning });
+    if (content !== '') take(splitter.push(content));
   }
+  take(splitter.end());
   return tally;
 }
 
@@ -201,7 +231,7 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
     try {
       const stream = await createStream(options, abort.signal);
       stall.poke();
-      tally = await readStream(stream, t0, stall.poke, options.onDelta);
+      tally = await readStream(stream, t0, stall.poke, options);
       // The SDK ends the iteration quietly when its signal aborts mid-stream.
       if (abort.signal.aborted) throw abort.signal.reason;
     } catch (err) {
@@ -222,9 +252,11 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
         model: config.model,
         startedAt,
         ttftMs: tally.ttftMs,
+        firstReasoningMs: tally.firstReasoningMs,
         durationMs: performance.now() - t0,
         promptChars,
         completionChars: tally.generatedChars,
+        reasoningChars: tally.reasoningChars,
       },
       tally.usage,
     );

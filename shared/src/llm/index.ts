@@ -8,3 +8,5 @@ export * from './parse-content';
 export * from './prompt-sections';
 export * from './providers';
 export * from './stages';
+export * from './reasoning-stream';
+export * from './request-settings';
