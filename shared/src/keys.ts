@@ -1,6 +1,8 @@
 /** Every Redis key name Hyperdesk uses, under one prefix (REDIS_PREFIX). */
 export function redisKeys(prefix: string) {
   return {
+    /** Hash: the request budget every worker shares for one provider and model (rate-limits.ts). */
+    llmPace: (provider: string, model: string) => `${prefix}:llm-pace:${provider}:${model}`,
     /** BullMQ's own prefix for queues. */
     queuePrefix: `${prefix}:q`,
     run: (id: string) => `${prefix}:run:${id}`,

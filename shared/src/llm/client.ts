@@ -3,7 +3,10 @@ import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { z } from 'zod';
 import type { LlmCallMetrics, LlmStage } from '../contracts/run';
 import { jobLogger } from '../job-log';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../keys';
 import type { Logger } from '../logger';
+import { RatePacer, rateLimitedFetch } from './rate-limits';
 import { recordLlmCall, recordLlmFailure } from '../metrics';
 import { unavailableError } from './failures';
 import { chatJsonWithReask, type ReplyCheck } from './json-reply';
@@ -165,8 +168,37 @@ function stallWatch(timeoutMs: number, abort: AbortController) {
   return watch;
 }
 
-export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
+export interface LlmClientOptions {
+  /** Where every worker's shared request budget lives; without it each client paces alone. */
+  redis?: Redis;
+  keys?: RedisKeys;
+}
+
+export function createLlmClient(
+  config: LlmConfig,
+  logger?: Logger,
+  options: LlmClientOptions = {},
+): LlmClient {
+  const pacer =
+    options.redis && options.keys
+      ? new RatePacer(
+          options.redis,
+          options.keys.llmPace(config.provider, config.model),
+          config.requests.requestsPerMinute,
+        )
+      : null;
   const openai = new OpenAI({
+    fetch: rateLimitedFetch({
+      pacer,
+      maxRetries: config.maxRetries,
+      // The wait counts against the request timeout; leave the answer room.
+      maxWaitMs: Math.min(config.requests.rateLimitWaitMs, config.timeoutMs / 2),
+      onPacerError: (err) =>
+        logger?.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'rate pacing skipped',
+        ),
+    }),
     baseURL: config.baseURL,
     apiKey: config.apiKey ?? 'none',
     organization: null,

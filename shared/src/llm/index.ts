@@ -10,3 +10,4 @@ export * from './providers';
 export * from './stages';
 export * from './reasoning-stream';
 export * from './request-settings';
+export * from './rate-limits';

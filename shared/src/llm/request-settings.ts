@@ -102,6 +102,10 @@ export const LlmRequestEnv = z.object({
   LLM_REASONING_EFFORT: z.enum(['auto', 'off', ...ReasoningEffort.options]).default('auto'),
   /** `auto`: JSON mode for JSON stages where the provider streams it; `off`: never. */
   LLM_JSON_MODE: z.enum(['auto', 'off']).default('auto'),
+  /** Requests per minute to the provider, shared by every worker (0: only what it refuses). */
+  LLM_REQUESTS_PER_MINUTE: z.coerce.number().int().min(0).default(0),
+  /** The longest one call waits in all for a provider's rate limit before it fails. */
+  LLM_RATE_LIMIT_WAIT_MS: z.coerce.number().int().min(0).default(60_000),
 });
 export type LlmRequestEnv = z.infer<typeof LlmRequestEnv>;
 
@@ -110,6 +114,8 @@ export interface RequestSettings {
   /** null: as the stage table says, for models known to take it. */
   effortOverride: ReasoningEffort | 'off' | null;
   jsonMode: boolean;
+  requestsPerMinute: number;
+  rateLimitWaitMs: number;
 }
 
 export function resolveRequestSettings(env: LlmRequestEnv): RequestSettings {
@@ -122,6 +128,8 @@ export function resolveRequestSettings(env: LlmRequestEnv): RequestSettings {
     stages,
     effortOverride: env.LLM_REASONING_EFFORT === 'auto' ? null : env.LLM_REASONING_EFFORT,
     jsonMode: env.LLM_JSON_MODE === 'auto',
+    requestsPerMinute: env.LLM_REQUESTS_PER_MINUTE,
+    rateLimitWaitMs: env.LLM_RATE_LIMIT_WAIT_MS,
   };
 }
 
