@@ -82,6 +82,7 @@ async function main(): Promise<void> {
           return classify(run, {
             llm,
             runs,
+            tools: deps.tools,
             openWindows: windows,
             ...(app ? { currentAppTitle: app.title } : {}),
           });
