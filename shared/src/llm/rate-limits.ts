@@ -107,8 +107,8 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local perMinute = tonumber(ARGV[1])
 local blocked = tonumber(redis.call('HGET', KEYS[1], 'blockedUntil') or '0')
-if blocked > now then return blocked - now end
-if perMinute <= 0 then return 0 end
+if blocked > now then return {blocked - now, redis.call('HGET', KEYS[1], 'limits') or '[]'} end
+if perMinute <= 0 then return {0, '[]'} end
 local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or tostring(perMinute))
 local at = tonumber(redis.call('HGET', KEYS[1], 'at') or tostring(now))
 tokens = math.min(perMinute, tokens + (now - at) * perMinute / 60000)
@@ -116,7 +116,7 @@ local wait = 0
 if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 60000 / perMinute) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], 120000)
-return wait
+return {wait, '[]'}
 `;
 
 const BLOCK = `
@@ -124,7 +124,9 @@ local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local untilMs = now + tonumber(ARGV[1])
 local blocked = tonumber(redis.call('HGET', KEYS[1], 'blockedUntil') or '0')
-if untilMs > blocked then redis.call('HSET', KEYS[1], 'blockedUntil', tostring(untilMs)) end
+if untilMs > blocked then
+  redis.call('HSET', KEYS[1], 'blockedUntil', tostring(untilMs), 'limits', ARGV[2])
+end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1]) + 120000)
 return 0
 `;
@@ -136,19 +138,55 @@ export class RatePacer {
     private readonly perMinute: number,
   ) {}
 
-  /** Waits until the shared budget allows one more request. */
-  async acquire(signal?: AbortSignal | null): Promise<void> {
+  /**
+   * Waits until the shared budget allows one more request. When the wait would pass
+   * `budgetMs`, waits not at all and returns the pause and the limits it is for.
+   */
+  async acquire(signal: AbortSignal | null, budgetMs: number): Promise<SharedPause | null> {
+    let waited = 0;
     for (;;) {
-      const wait = Number(await this.redis.eval(ACQUIRE, 1, this.key, this.perMinute));
-      if (wait <= 0) return;
+      const [wait, limits] = (await this.redis.eval(ACQUIRE, 1, this.key, this.perMinute)) as [
+        number,
+        string,
+      ];
+      if (wait <= 0) return null;
+      if (waited + wait > budgetMs)
+        return { waitMs: wait, limits: JSON.parse(limits) as RateLimit[] };
       await sleep(wait, undefined, signal ? { signal } : {});
+      waited += wait;
     }
   }
 
-  /** Every worker holds off for `ms`. */
-  async block(ms: number): Promise<void> {
-    await this.redis.eval(BLOCK, 1, this.key, Math.ceil(ms));
+  /** Every worker holds off for `ms`, for these limits. */
+  async block(ms: number, limits: RateLimit[]): Promise<void> {
+    const named = limits.map(({ name, limit }) => ({ name, limit, remaining: 0, resetMs: null }));
+    await this.redis.eval(BLOCK, 1, this.key, Math.ceil(ms), JSON.stringify(named));
   }
+}
+
+/** A pause another worker recorded: how long is left, and for which limits. */
+export interface SharedPause {
+  waitMs: number;
+  limits: RateLimit[];
+}
+
+/**
+ * The refusal a worker would get if it asked now, without asking: a 429 naming the limits
+ * and their reset as the provider would, so the failure reads the same.
+ */
+function pausedResponse(pause: SharedPause): Response {
+  const headers = new Headers({ 'content-type': 'application/json', 'x-should-retry': 'false' });
+  for (const limit of pause.limits) {
+    if (limit.limit !== null) headers.set(`x-ratelimit-limit-${limit.name}`, String(limit.limit));
+    headers.set(`x-ratelimit-remaining-${limit.name}`, '0');
+    headers.set(`x-ratelimit-reset-${limit.name}`, `${Math.ceil(pause.waitMs)}ms`);
+  }
+  if (pause.limits.length === 0) headers.set('retry-after-ms', String(Math.ceil(pause.waitMs)));
+  const message = 'Rate limit reached: the provider asked every worker to wait.';
+  return new Response(JSON.stringify({ error: { message, type: 'rate_limit_error' } }), {
+    status: 429,
+    headers,
+  });
 }
 
 export interface RateLimitedFetchOptions {
@@ -175,32 +213,36 @@ function backoffMs(attempt: number): number {
  */
 export function rateLimitedFetch(options: RateLimitedFetchOptions): typeof fetch {
   const { pacer } = options;
-  /** Runs a pacer step; false when the pacer failed and the call goes on without it. */
-  const guarded = async (step: () => Promise<void>): Promise<boolean> => {
+  /** Runs a pacer step; its fallback when the pacer failed and the call goes on without it. */
+  const guarded = async <T>(step: () => Promise<T>, fallback: T): Promise<T> => {
     try {
-      await step();
-      return true;
+      return await step();
     } catch (err) {
       if (err instanceof Error && err.name === 'AbortError') throw err;
       options.onPacerError?.(err);
-      return false;
+      return fallback;
     }
   };
   return async (input, init) => {
     const signal = init?.signal ?? null;
     let waited = 0;
     for (let attempt = 0; ; attempt++) {
-      if (pacer) await guarded(() => pacer.acquire(signal));
+      if (pacer) {
+        const pause = await guarded(() => pacer.acquire(signal, options.maxWaitMs - waited), null);
+        if (pause) return pausedResponse(pause);
+      }
       const response = await fetch(input, init);
       const info = readRateLimits(response.headers);
       if (response.status !== 429) {
         const used = info.limits.filter((l) => l.remaining === 0 && l.resetMs);
         const pause = Math.max(0, ...used.map((l) => l.resetMs ?? 0));
-        if (pacer && pause > 0) await guarded(() => pacer.block(pause));
+        if (pacer && pause > 0) await guarded(() => pacer.block(pause, used), undefined);
         return response;
       }
       const wait = refusalWaitMs(info) ?? backoffMs(attempt);
-      const shared = pacer ? await guarded(() => pacer.block(wait)) : false;
+      const shared = pacer
+        ? await guarded(async () => (await pacer.block(wait, exhaustedLimits(info)), true), false)
+        : false;
       if (attempt >= options.maxRetries || waited + wait > options.maxWaitMs) {
         const headers = new Headers(response.headers);
         headers.set('x-should-retry', 'false');
