@@ -1,6 +1,8 @@
 import type { ChatMessage, LlmClient, LlmStage, RunStore } from '@hyperdesk/shared';
 import { TokenFrames } from './token-frames';
 
+const THINKING_EVERY_MS = 1000;
+
 export interface StreamDeps {
   llm: LlmClient;
   runs: RunStore;
@@ -32,10 +34,20 @@ export async function streamToRun(
     });
     first = false;
   }, deps.frameMs);
+  // While the model reasons the window says so: at the start, then at most once a second.
+  let thoughtAt = 0;
+  const onReasoning = (tokens: number): void => {
+    if (firstAt || Date.now() - thoughtAt < THINKING_EVERY_MS) return;
+    thoughtAt = Date.now();
+    void deps.runs
+      .appendEvent({ type: 'run.thinking', runId, at: thoughtAt, target: call.target, tokens })
+      .catch(() => undefined);
+  };
   const result = await deps.llm
     .chat({
       stage: call.stage,
       messages: call.messages,
+      onReasoning,
       onDelta: (delta, total) => {
         if (!firstAt) firstAt = Date.now();
         frames.push(delta, total);

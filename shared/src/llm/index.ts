@@ -8,3 +8,6 @@ export * from './parse-content';
 export * from './prompt-sections';
 export * from './providers';
 export * from './stages';
+export * from './reasoning-stream';
+export * from './request-settings';
+export * from './rate-limits';
