@@ -5,6 +5,7 @@ import type { LlmCallMetrics, LlmStage } from '../contracts/run';
 import { jobLogger } from '../job-log';
 import type { Logger } from '../logger';
 import { recordLlmCall, recordLlmFailure } from '../metrics';
+import { fitToContext } from './context';
 import { unavailableError } from './failures';
 import { chatJsonWithReask, type ReplyCheck } from './json-reply';
 import { callMetrics, tokensForChars, type ReportedUsage } from './metrics';
@@ -145,10 +146,20 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
   const log = logger?.child(labels);
 
   async function chat(options: ChatOptions): Promise<ChatResult> {
-    const { stage, messages, signal } = options;
+    const { stage, signal } = options;
     signal?.throwIfAborted();
     // Inside a job, the job's logger: its lines carry the run's id.
     const callLog = logger ? jobLogger(logger).child(labels) : undefined;
+    const fitted = fitToContext({
+      stage,
+      messages: options.messages,
+      ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
+      contextTokens: config.contextTokens,
+      provider: config.provider,
+      model: config.model,
+    });
+    const { messages, maxTokens } = fitted;
+    if (fitted.shrunk.length) callLog?.info({ stage, shrunk: fitted.shrunk }, 'prompt shortened');
     const startedAt = Date.now();
     const t0 = performance.now();
     const abort = new AbortController();
@@ -164,7 +175,7 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
           messages,
           stream: true,
           ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
-          ...(options.maxTokens ? { [config.quirks.maxTokensField]: options.maxTokens } : {}),
+          ...(maxTokens ? { [config.quirks.maxTokensField]: maxTokens } : {}),
           ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
         },
         { headers: { [STAGE_HEADER]: stage }, signal: abort.signal },

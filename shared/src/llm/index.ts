@@ -1,4 +1,5 @@
 export * from './client';
+export * from './context';
 export * from './coerce';
 export * from './failures';
 export * from './json-reply';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contextTokensFor } from './context';
 
 export const LlmProvider = z.enum([
   'cerebras',
@@ -31,6 +32,11 @@ export const LlmEnv = z.object({
   LLM_MODEL: optionalText,
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** The model's context length, as the server runs it (Ollama's OLLAMA_CONTEXT_LENGTH, llama-server's --ctx-size). */
+  LLM_CONTEXT_TOKENS: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1024).optional(),
+  ),
   CEREBRAS_API_KEY: optionalText,
   GROQ_API_KEY: optionalText,
   OPENAI_API_KEY: optionalText,
@@ -144,6 +150,8 @@ export interface LlmConfig {
   hint: string;
   timeoutMs: number;
   maxRetries: number;
+  /** The context length prompts are fitted to; null when unknown (not checked). */
+  contextTokens: number | null;
 }
 
 /**
@@ -169,5 +177,10 @@ export function resolveLlmConfig(env: LlmEnv): LlmConfig {
     hint: preset.hint.replaceAll('<LLM_MODEL>', env.LLM_MODEL ?? preset.model),
     timeoutMs: env.LLM_TIMEOUT_MS,
     maxRetries: env.LLM_MAX_RETRIES,
+    contextTokens: contextTokensFor(
+      env.LLM_PROVIDER,
+      env.LLM_MODEL ?? preset.model,
+      env.LLM_CONTEXT_TOKENS,
+    ),
   };
 }
