@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LOST_RULES_ANSWER, truncateToContext, type Truncation } from './context';
 import { fallbackAnswer } from './fallback';
 import { applyContentFault, isContentFault } from './faults';
 import { answerDurationMs, pacedBatches, tokenize, wait, type Pace } from './pacing';
@@ -10,11 +11,17 @@ import type { ResponseStep, ScenarioBook } from './scenarios';
 export const SIM_MODEL = 'hyperdesk-sim';
 /** Response headers naming what answered, for people and tests reading the traffic. */
 export const SCENARIO_HEADER = 'x-hyperdesk-sim-scenario';
+/** Prompt tokens cut from the top to fit the context window, when any were. */
+export const TRUNCATED_HEADER = 'x-hyperdesk-sim-truncated';
 
 export interface CompletionDeps {
   book: ScenarioBook;
   pace: Pace;
   log: RequestLog;
+  /** The context window; longer prompts are cut from the top. null: no limit. */
+  contextTokens: number | null;
+  /** The key completions need; null: none. */
+  apiKey: string | null;
 }
 
 export function openAiError(message: string, type: string, code: string | null = null) {
@@ -35,8 +42,14 @@ interface Answer {
   finishReason: 'stop' | 'length';
 }
 
-function shapeAnswer(step: ResponseStep, conversation: Conversation): Answer {
-  let content = step.content ?? fallbackAnswer(conversation);
+function shapeAnswer(
+  step: ResponseStep,
+  conversation: Conversation,
+  truncation: Truncation,
+): Answer {
+  let content = truncation.lostRules
+    ? LOST_RULES_ANSWER
+    : (step.content ?? fallbackAnswer(conversation));
   if (isContentFault(step.fault)) content = applyContentFault(content, step.fault);
   let tokens = tokenize(content);
   let finishReason: Answer['finishReason'] = step.finishReason ?? 'stop';
@@ -70,6 +83,7 @@ interface StreamInput {
   startedAt: number;
   signal: AbortSignal;
   scenario: string;
+  truncatedTokens: number;
 }
 
 /** Server-sent events in the chat.completion.chunk shape, paced like a real model. */
@@ -98,6 +112,7 @@ async function streamAnswer(reply: FastifyReply, input: StreamInput): Promise<vo
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     [SCENARIO_HEADER]: input.scenario,
+    ...(input.truncatedTokens ? { [TRUNCATED_HEADER]: String(input.truncatedTokens) } : {}),
   });
   let first = true;
   for await (const batch of pacedBatches(
@@ -153,7 +168,19 @@ export async function handleCompletion(
         ),
       );
   }
-  const body = parsed.data;
+  if (deps.apiKey !== null && request.headers.authorization !== `Bearer ${deps.apiKey}`) {
+    return reply
+      .code(401)
+      .send(
+        openAiError(
+          'Incorrect API key provided (simulated).',
+          'invalid_request_error',
+          'invalid_api_key',
+        ),
+      );
+  }
+  const truncation = truncateToContext(parsed.data, deps.contextTokens);
+  const body = truncation.body;
   const conversation = readConversation(request.headers, body);
   const selection = deps.book.select(conversation);
   const step: ResponseStep = selection?.step ?? {};
@@ -165,11 +192,17 @@ export async function handleCompletion(
       call: selection?.call,
       fault: step.fault,
       stream: body.stream === true,
+      ...(truncation.droppedTokens ? { truncatedTokens: truncation.droppedTokens } : {}),
     },
     'completion',
   );
   const signal = clientGone(reply);
-  const logged = deps.log.start({ stage: conversation.stage, scenario, user: conversation.user });
+  const logged = deps.log.start({
+    stage: conversation.stage,
+    scenario,
+    user: conversation.user,
+    truncatedTokens: truncation.droppedTokens,
+  });
   reply.raw.on('close', () => {
     logged.status = reply.raw.writableFinished ? 'done' : 'aborted';
   });
@@ -202,7 +235,7 @@ export async function handleCompletion(
   }
   if (step.fault === 'hang') return hang(reply, signal);
 
-  const answer = shapeAnswer(step, conversation);
+  const answer = shapeAnswer(step, conversation, truncation);
   const pace: Pace = {
     ttftMs: step.ttftMs ?? deps.pace.ttftMs,
     tokensPerS: step.tokensPerS ?? deps.pace.tokensPerS,
@@ -221,6 +254,7 @@ export async function handleCompletion(
       startedAt,
       signal,
       scenario,
+      truncatedTokens: truncation.droppedTokens,
     });
   }
 
@@ -231,6 +265,7 @@ export async function handleCompletion(
     return;
   }
   reply.header(SCENARIO_HEADER, scenario);
+  if (truncation.droppedTokens) reply.header(TRUNCATED_HEADER, String(truncation.droppedTokens));
   return reply.send({
     id,
     object: 'chat.completion',

@@ -9,6 +9,8 @@ async function main(): Promise<void> {
     ttftMs: env.LLM_SIM_TTFT_MS,
     tokensPerS: env.LLM_SIM_TOKENS_PER_S,
     ...(env.LLM_SIM_SCENARIOS ? { scenariosDir: env.LLM_SIM_SCENARIOS } : {}),
+    ...(env.LLM_SIM_CONTEXT_TOKENS ? { contextTokens: env.LLM_SIM_CONTEXT_TOKENS } : {}),
+    ...(env.LLM_SIM_API_KEY ? { apiKey: env.LLM_SIM_API_KEY } : {}),
     logger,
   });
   await app.listen({ port: env.LLM_SIM_PORT, host: env.LLM_SIM_HOST });
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
       ttftMs: env.LLM_SIM_TTFT_MS,
       tokensPerS: env.LLM_SIM_TOKENS_PER_S,
       extraScenarios: env.LLM_SIM_SCENARIOS ?? null,
+      contextTokens: env.LLM_SIM_CONTEXT_TOKENS ?? null,
     },
     'model simulator listening',
   );

@@ -6,6 +6,8 @@ export interface LoggedRequest {
   /** The first user message, cut short. */
   user: string;
   at: number;
+  /** Prompt tokens cut from the top to fit the context window (0: the prompt fitted). */
+  truncatedTokens: number;
   /** answering → done, or aborted when the client went away before the answer ended. */
   status: 'answering' | 'done' | 'aborted';
 }
@@ -17,7 +19,9 @@ export class RequestLog {
   private entries: LoggedRequest[] = [];
   private next = 1;
 
-  start(input: Pick<LoggedRequest, 'stage' | 'scenario' | 'user'>): LoggedRequest {
+  start(
+    input: Pick<LoggedRequest, 'stage' | 'scenario' | 'user' | 'truncatedTokens'>,
+  ): LoggedRequest {
     const entry: LoggedRequest = {
       ...input,
       user: input.user.slice(0, 500),

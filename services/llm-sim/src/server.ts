@@ -10,6 +10,10 @@ export interface SimOptions {
   scenariosDir?: string;
   /** Use exactly these scenarios instead of loading any from disk. */
   scenarios?: Scenario[];
+  /** A context window in tokens: longer prompts are cut from the top (none: no limit). */
+  contextTokens?: number;
+  /** Completions need this key as a Bearer token (`/v1/models` answers without one). */
+  apiKey?: string;
   /** A pino logger; none means silent. */
   logger?: FastifyBaseLogger;
 }
@@ -56,7 +60,13 @@ export async function buildSim(options: SimOptions = {}): Promise<FastifyInstanc
   );
 
   app.post('/v1/chat/completions', (request, reply) =>
-    handleCompletion(request, reply, { book, pace, log }),
+    handleCompletion(request, reply, {
+      book,
+      pace,
+      log,
+      contextTokens: options.contextTokens ?? null,
+      apiKey: options.apiKey ?? null,
+    }),
   );
   app.get('/v1/models', () => ({
     object: 'list',
@@ -67,6 +77,7 @@ export async function buildSim(options: SimOptions = {}): Promise<FastifyInstanc
     simulated: true,
     scenarios: scenarios.length,
     ...pace,
+    contextTokens: options.contextTokens ?? null,
   }));
   app.get('/sim/scenarios', () =>
     scenarios.map((s) => ({
