@@ -201,6 +201,7 @@ export async function handleCompletion(
     stage: conversation.stage,
     scenario,
     user: conversation.user,
+    promptTokens: Math.ceil(conversation.promptChars / 4),
     truncatedTokens: truncation.droppedTokens,
   });
   reply.raw.on('close', () => {

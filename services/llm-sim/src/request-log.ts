@@ -6,6 +6,8 @@ export interface LoggedRequest {
   /** The first user message, cut short. */
   user: string;
   at: number;
+  /** Prompt tokens the model saw, counted as the usage report does. */
+  promptTokens: number;
   /** Prompt tokens cut from the top to fit the context window (0: the prompt fitted). */
   truncatedTokens: number;
   /** answering → done, or aborted when the client went away before the answer ended. */
@@ -20,7 +22,7 @@ export class RequestLog {
   private next = 1;
 
   start(
-    input: Pick<LoggedRequest, 'stage' | 'scenario' | 'user' | 'truncatedTokens'>,
+    input: Pick<LoggedRequest, 'stage' | 'scenario' | 'user' | 'promptTokens' | 'truncatedTokens'>,
   ): LoggedRequest {
     const entry: LoggedRequest = {
       ...input,
