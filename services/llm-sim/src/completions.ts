@@ -22,6 +22,8 @@ export interface CompletionDeps {
   contextTokens: number | null;
   /** The key completions need; null: none. */
   apiKey: string | null;
+  /** Answers come from a recording only: a request it lacks is refused, never made up. */
+  replaying: boolean;
 }
 
 export function openAiError(message: string, type: string, code: string | null = null) {
@@ -183,6 +185,17 @@ export async function handleCompletion(
   const body = truncation.body;
   const conversation = readConversation(request.headers, body);
   const selection = deps.book.select(conversation);
+  if (!selection && deps.replaying) {
+    return reply
+      .code(400)
+      .send(
+        openAiError(
+          `The recording being replayed has no ${conversation.stage ?? 'untagged'} answer for this request (${JSON.stringify(conversation.user.slice(0, 120))}).`,
+          'invalid_request_error',
+          'not_recorded',
+        ),
+      );
+  }
   const step: ResponseStep = selection?.step ?? {};
   const scenario = selection?.scenario.name ?? 'fallback';
   request.log.info(

@@ -11,6 +11,7 @@ import { chatJsonWithReask, type ReplyCheck } from './json-reply';
 import { callMetrics, tokensForChars, type ReportedUsage } from './metrics';
 import type { LlmConfig } from './providers';
 import { STAGE_HEADER } from './stages';
+import { rateLimitHeaders, recordCall } from './transcript';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -78,6 +79,10 @@ function chunkUsage(chunk: ChatCompletionChunk): ReportedUsage | null {
 
 interface StreamTally {
   text: string;
+  reasoning: string;
+  /** The model that answered, as the chunks name it, and the upstream provider (OpenRouter). */
+  servedModel: string | null;
+  servedBy: string | null;
   /** Characters of answer and reasoning text, for token estimates. */
   generatedChars: number;
   ttftMs: number | null;
@@ -94,6 +99,9 @@ async function readStream(
 ): Promise<StreamTally> {
   const tally: StreamTally = {
     text: '',
+    reasoning: '',
+    servedModel: null,
+    servedBy: null,
     generatedChars: 0,
     ttftMs: null,
     finishReason: null,
@@ -103,10 +111,14 @@ async function readStream(
     onChunk();
     tally.usage = chunkUsage(chunk) ?? tally.usage;
     tally.finishReason = chunk.choices[0]?.finish_reason ?? tally.finishReason;
+    tally.servedModel ??= chunk.model || null;
+    const servedBy = (chunk as { provider?: unknown }).provider;
+    if (typeof servedBy === 'string') tally.servedBy ??= servedBy;
     const { content, reasoning } = chunkText(chunk);
     if (content === '' && reasoning === '') continue;
     tally.ttftMs ??= performance.now() - t0;
     tally.generatedChars += content.length + reasoning.length;
+    tally.reasoning += reasoning;
     if (content === '') continue;
     tally.text += content;
     onDelta?.(content, tokensForChars(tally.generatedChars));
@@ -168,18 +180,22 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
     const stall = stallWatch(config.timeoutMs, abort);
 
     let tally: StreamTally;
+    let headers: Headers | null = null;
     try {
-      const stream = await openai.chat.completions.create(
-        {
-          model: config.model,
-          messages,
-          stream: true,
-          ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
-          ...(maxTokens ? { [config.quirks.maxTokensField]: maxTokens } : {}),
-          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-        },
-        { headers: { [STAGE_HEADER]: stage }, signal: abort.signal },
-      );
+      const { data: stream, response } = await openai.chat.completions
+        .create(
+          {
+            model: config.model,
+            messages,
+            stream: true,
+            ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
+            ...(maxTokens ? { [config.quirks.maxTokensField]: maxTokens } : {}),
+            ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+          },
+          { headers: { [STAGE_HEADER]: stage }, signal: abort.signal },
+        )
+        .withResponse();
+      headers = response.headers;
       stall.poke();
       tally = await readStream(stream, t0, stall.poke, options.onDelta);
       // The SDK ends the iteration quietly when its signal aborts mid-stream.
@@ -210,6 +226,22 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
     );
     recordLlmCall(config.provider, metrics);
     callLog?.debug({ ...metrics, finishReason: tally.finishReason }, 'llm call');
+    if (config.recordDir) {
+      await recordCall(config.recordDir, {
+        at: startedAt,
+        stage,
+        provider: config.provider,
+        model: config.model,
+        servedModel: tally.servedModel,
+        servedBy: tally.servedBy,
+        messages,
+        content: tally.text,
+        reasoning: tally.reasoning,
+        finishReason: tally.finishReason,
+        usage: tally.usage,
+        rateLimit: headers ? rateLimitHeaders(headers) : {},
+      });
+    }
     return { text: tally.text, metrics, finishReason: tally.finishReason };
   }
 

@@ -47,6 +47,8 @@ export const LlmEnv = z.object({
   /** The servers' own context settings, read with the same names they use. */
   OLLAMA_CONTEXT_LENGTH: optionalCount,
   LLAMA_ARG_CTX_SIZE: optionalCount,
+  /** Appends every model call to `<dir>/calls-<pid>.jsonl` (`npm run eval -- --record`). */
+  LLM_RECORD_DIR: optionalText,
   CEREBRAS_API_KEY: optionalText,
   GROQ_API_KEY: optionalText,
   OPENAI_API_KEY: optionalText,
@@ -162,6 +164,8 @@ export interface LlmConfig {
   maxRetries: number;
   /** The context length prompts are fitted to; null when unknown (not checked). */
   contextTokens: number | null;
+  /** Where every call is recorded (transcript.ts); null: not recorded. */
+  recordDir: string | null;
 }
 
 /** A local server's own settings (address, context), read only for its own provider. */
@@ -203,5 +207,6 @@ export function resolveLlmConfig(env: LlmEnv): LlmConfig {
       env.LLM_MODEL ?? preset.model,
       env.LLM_CONTEXT_TOKENS ?? localServer(env)?.contextTokens,
     ),
+    recordDir: env.LLM_RECORD_DIR ?? null,
   };
 }
