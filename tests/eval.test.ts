@@ -141,7 +141,7 @@ describe('recorded transcripts: record with one model, replay offline', () => {
   const recording = join(out, 'recording');
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  const only = ['--suite', 'smoke', '--only', 'counter,sales-csv,workspace-files', '--repeat', '2'];
+  const only = ['--suite', 'smoke', '--only', 'counter,sales-csv', '--repeat', '2'];
   const resultOf = (dir: string): ResultFile => {
     const name = readdirSync(dir).find((f) => f.endsWith('.json'));
     return JSON.parse(readFileSync(join(dir, name ?? ''), 'utf8')) as ResultFile;
@@ -204,13 +204,12 @@ describe('recorded transcripts: record with one model, replay offline', () => {
     const second = resultOf(join(out, 'b'));
     expect(second.replayOf).toBe(recording);
     expect(figures(second)).toEqual(figures(first));
-    // The recording reproduced a re-ask and a tool repair, not only first answers.
+    // The recording reproduced a re-ask, not only first answers.
     expect(second.requests.find((r) => r.id === 'sales-csv')?.stages).toEqual([
       'classify',
       'classify',
       'content',
     ]);
-    expect(second.requests.find((r) => r.id === 'workspace-files')?.toolRepairs).toBe(1);
 
     // Both say what they were measured with, and report pass@k with intervals.
     for (const file of [first, second]) {
@@ -220,15 +219,15 @@ describe('recorded transcripts: record with one model, replay offline', () => {
       expect(file.provenance?.settings).toMatchObject({ provider: 'sim', model: 'hyperdesk-sim' });
       expect(file.repeat).toMatchObject({
         k: 2,
-        passAt1: { rate: 1, n: 6 },
-        passAtK: { rate: 1, n: 3 },
+        passAt1: { rate: 1, n: 4 },
+        passAtK: { rate: 1, n: 2 },
       });
-      expect(file.repeat?.passAt1.low).toBeGreaterThan(0.5);
+      expect(file.repeat?.passAt1.low).toBeGreaterThan(0.4);
       expect(file.repeat?.passAt1.low).toBeLessThan(1);
     }
     expect(second.provenance?.prompts.sha256).toBe(first.provenance?.prompts.sha256);
     expect(replayed.stdout).toMatch(
-      /pass@1 100 % \(95 % interval \d+ %–100 %, n = 6\); pass@2 100 %/,
+      /pass@1 100 % \(95 % interval \d+ %–100 %, n = 4\); pass@2 100 %/,
     );
   }, 600_000);
 
@@ -236,7 +235,7 @@ describe('recorded transcripts: record with one model, replay offline', () => {
     const run = await evalCli(['--replay', join(out, 'nothing-here'), '--suite', 'smoke']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/No recording at .*nothing-here/);
-  });
+  }, 180_000);
 });
 
 describe('the eval checks', () => {
