@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { CheckResult } from './checks';
+import { formatRate, type RepeatSummary } from './pass-at-k';
+import type { Provenance } from './provenance';
 import type { EvalKind } from './types';
 
 /** What one request did, as written to the result file. */
@@ -33,6 +35,8 @@ export interface RequestResult {
   tools: string[];
   appId?: string;
   checks: CheckResult[];
+  /** With `--repeat k`: which of the request's k samples this is (0-based). */
+  sample?: number;
 }
 
 export interface Price {
@@ -172,6 +176,13 @@ export interface ResultFile {
   price: Price | null;
   summary: Summary;
   requests: RequestResult[];
+  /** The settings, git commit and prompts the result was measured with. */
+  provenance?: Provenance;
+  /** `--repeat k`: pass@1 and pass@k with their intervals. */
+  repeat?: RepeatSummary;
+  /** `--record`: where every model call was saved; `--replay`: the recording that answered. */
+  recordedTo?: string;
+  replayOf?: string;
 }
 
 const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)} %`);
@@ -200,6 +211,20 @@ export function markdownSummary(file: ResultFile): string {
     `| cost | ${usd(s.costUsd)} (${usd(s.costPerRequestUsd)} per request)${file.price ? '' : ' — no price configured'} |`,
     `| deliberate failures that failed cleanly | ${s.failedCleanly}/${s.deliberateFailures} |`,
     ...(s.skipped ? [`| skipped | ${s.skipped} |`] : []),
+    ...(file.repeat
+      ? [
+          `| pass@1 (each sample) | ${formatRate(file.repeat.passAt1)} |`,
+          `| pass@${file.repeat.k} (any of ${file.repeat.k} samples) | ${formatRate(file.repeat.passAtK)} |`,
+        ]
+      : []),
+    ...(file.provenance
+      ? [
+          `| code | ${file.provenance.git ? `${file.provenance.git.commit.slice(0, 12)}${file.provenance.git.dirty ? ' (with uncommitted changes)' : ''}` : '–'} |`,
+          `| prompts (sha256) | ${file.provenance.prompts.sha256.slice(0, 16)} |`,
+        ]
+      : []),
+    ...(file.replayOf ? [`| replayed from | ${cell(file.replayOf)} |`] : []),
+    ...(file.recordedTo ? [`| recorded to | ${cell(file.recordedTo)} |`] : []),
     '',
     '| kind | success |',
     '|---|---|',

@@ -38,6 +38,8 @@ import {
   type RequestResult,
   type ResultFile,
 } from './figures';
+import { formatRate, repeatSummary } from './pass-at-k';
+import { provenance } from './provenance';
 import { startEvalStack, type EvalStack } from './stack';
 import { SUITES } from './suites/index';
 import type { EvalRequest } from './types';
@@ -48,7 +50,8 @@ class UsageError extends Error {}
 
 const USAGE = `Usage:
   npm run eval -- --provider <${LlmProvider.options.join('|')}> [--model M] [--suite ${Object.keys(SUITES).join('|')}]
-                  [--only id,id] [--timeout seconds] [--out dir]
+                  [--only id,id] [--timeout seconds] [--out dir] [--repeat k] [--record dir]
+  npm run eval -- --replay dir [--suite …] [--only …] [--repeat k]   (offline, from a recording)
   npm run eval -- --compare [--out dir]`;
 
 function options() {
@@ -61,6 +64,9 @@ function options() {
       timeout: { type: 'string' },
       out: { type: 'string', default: join(here, 'results') },
       compare: { type: 'boolean', default: false },
+      record: { type: 'string' },
+      replay: { type: 'string' },
+      repeat: { type: 'string', default: '1' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -130,8 +136,10 @@ interface Context {
   checker: AppChecker;
   price: Price | null;
   timeoutMs: number;
-  /** Apps made by earlier requests, for refines. */
+  /** Apps made by earlier requests (`id#sample`), for refines. */
   apps: Map<string, string>;
+  /** Samples per request (`--repeat`). */
+  repeat: number;
 }
 
 function emptyResult(request: EvalRequest): RequestResult {
@@ -243,12 +251,12 @@ function failedCleanly(request: EvalRequest, run: RunView): CheckResult {
   return { name: 'ends FAILED with a reason', ok: true, detail: error.slice(0, 200) };
 }
 
-async function runOne(ctx: Context, request: EvalRequest): Promise<RequestResult> {
-  const result = emptyResult(request);
+async function runOne(ctx: Context, request: EvalRequest, sample: number): Promise<RequestResult> {
+  const result = { ...emptyResult(request), ...(ctx.repeat > 1 ? { sample } : {}) };
   const base = ctx.stack.baseUrl;
   let appId: string | undefined;
   if (request.refines) {
-    appId = ctx.apps.get(request.refines);
+    appId = ctx.apps.get(`${request.refines}#${sample}`);
     if (!appId) {
       return {
         ...result,
@@ -306,7 +314,7 @@ async function runOne(ctx: Context, request: EvalRequest): Promise<RequestResult
   result.tools = tools;
   result.outcome = checks.every((c) => c.ok) ? 'success' : 'failed';
   // A refine needs an app to start from, even one whose checks failed.
-  if (run.appId) ctx.apps.set(request.id, run.appId);
+  if (run.appId) ctx.apps.set(`${request.id}#${sample}`, run.appId);
   return result;
 }
 
@@ -343,7 +351,20 @@ async function main(): Promise<void> {
     console.log(writeComparison(out));
     return;
   }
-  if (!opts.provider) throw new UsageError(`--provider is required.\n${USAGE}`);
+  const replay = opts.replay ? resolve(opts.replay) : undefined;
+  if (replay && opts.provider && opts.provider !== 'sim') {
+    throw new UsageError(
+      '--replay answers from a recording through the simulator: leave out --provider.',
+    );
+  }
+  if (replay && !existsSync(replay)) throw new UsageError(`No recording at ${replay}.`);
+  const provider = replay ? 'sim' : opts.provider;
+  if (!provider) throw new UsageError(`--provider is required.\n${USAGE}`);
+  const repeat = Number(opts.repeat);
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 100) {
+    throw new UsageError('--repeat must be a whole number from 1 to 100.');
+  }
+  const record = opts.record ? resolve(opts.record) : undefined;
   const suite = SUITES[opts.suite];
   if (!suite)
     throw new UsageError(
@@ -356,8 +377,8 @@ async function main(): Promise<void> {
   const unknown = only?.filter((id) => !suite.requests.some((r) => r.id === id)) ?? [];
   if (unknown.length) throw new UsageError(`Not in suite ${suite.name}: ${unknown.join(', ')}.`);
   const requests = only ? suite.requests.filter((r) => only.includes(r.id)) : suite.requests;
-  const sim = opts.provider === 'sim';
-  const config = llmConfig(opts.provider, opts.model);
+  const sim = provider === 'sim';
+  const config = llmConfig(provider, opts.model);
   const timeoutS = opts.timeout === undefined ? (sim ? 60 : 300) : Number(opts.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0)
     throw new UsageError('--timeout must be a positive number of seconds.');
@@ -382,16 +403,20 @@ async function main(): Promise<void> {
     price,
     summary: summarize([]),
     requests: [],
+    provenance: provenance(config, process.env),
+    ...(record ? { recordedTo: record } : {}),
+    ...(replay ? { replayOf: replay } : {}),
   };
   const save = async () => {
     file.summary = summarize(file.requests);
+    if (repeat > 1) file.repeat = repeatSummary(file.requests, repeat);
     // Formatted as the repository's format check expects, so results can be committed.
     writeAtomic(`${path}.json`, await format(JSON.stringify(file), { parser: 'json' }));
     writeAtomic(`${path}.md`, markdownSummary(file));
   };
   await save();
   console.log(
-    `eval: suite ${suite.name} (${requests.length} requests) against ${config.provider} / ${config.model}`,
+    `eval: suite ${suite.name} (${requests.length} requests${repeat > 1 ? ` × ${repeat}` : ''}) against ${replay ? `the recording ${replay}` : `${config.provider} / ${config.model}`}`,
   );
   console.log(`eval: writing ${path}.json and .md as it goes`);
 
@@ -402,9 +427,11 @@ async function main(): Promise<void> {
       LLM_MODEL: config.model,
       ...(sim ? {} : { LLM_BASE_URL: config.baseURL }),
       ...(config.apiKey ? { LLM_API_KEY: config.apiKey } : {}),
+      ...(record ? { LLM_RECORD_DIR: record } : {}),
+      ...(replay ? { LLM_SIM_REPLAY: replay } : {}),
     },
     workspace: suite.workspace,
-    ...(sim ? { scenarios: join(here, 'scenarios') } : {}),
+    ...(sim && !replay ? { scenarios: join(here, 'scenarios') } : {}),
   });
   const checker = new AppChecker(stack.baseUrl);
   let stopped: Promise<void> | null = null;
@@ -424,22 +451,38 @@ async function main(): Promise<void> {
         .finally(() => process.exit(130));
     });
   }
-  const ctx: Context = { stack, checker, price, timeoutMs: timeoutS * 1000, apps: new Map() };
+  const ctx: Context = {
+    stack,
+    checker,
+    price,
+    timeoutMs: timeoutS * 1000,
+    apps: new Map(),
+    repeat,
+  };
+  // Sample by sample, so a refine follows the request it refines within each sample.
+  const plan = Array.from({ length: repeat }, (_, sample) =>
+    requests.map((request) => ({ request, sample })),
+  ).flat();
   try {
-    for (const [i, request] of requests.entries()) {
+    for (const [i, { request, sample }] of plan.entries()) {
       if (interrupted) break;
       let result: RequestResult;
       try {
-        result = await runOne(ctx, request);
+        result = await runOne(ctx, request, sample);
       } catch (err) {
         // One broken request never stops the suite.
-        result = { ...emptyResult(request), state: 'ERROR', error: (err as Error).message };
+        result = {
+          ...emptyResult(request),
+          ...(repeat > 1 ? { sample } : {}),
+          state: 'ERROR',
+          error: (err as Error).message,
+        };
       }
       // A request cut short by the interruption is not a result.
       if (interrupted) break;
       file.requests.push(result);
       await save();
-      console.log(line(i + 1, requests.length, result));
+      console.log(line(i + 1, plan.length, result));
     }
     if (!interrupted) {
       file.finishedAt = new Date().toISOString();
@@ -457,6 +500,15 @@ async function main(): Promise<void> {
   console.log(
     `eval: success first time ${s.successFirstTime}/${s.scored} (${pct(s.successRateFirstTime)}), after repair ${s.successFirstTime + s.successAfterRepair}/${s.scored} (${pct(s.successRate)}); deliberate failures failed cleanly ${s.failedCleanly}/${s.deliberateFailures}`,
   );
+  if (file.repeat) {
+    console.log(
+      `eval: pass@1 ${formatRate(file.repeat.passAt1)}; pass@${repeat} ${formatRate(file.repeat.passAtK)}`,
+    );
+  }
+  if (record)
+    console.log(
+      `eval: every model call saved in ${record} (replay: npm run eval -- --replay ${record})`,
+    );
   console.log(`eval: ${path}.json\neval: ${path}.md`);
 }
 

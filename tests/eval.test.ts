@@ -18,7 +18,7 @@ function evalCli(
     execFile(
       process.execPath,
       ['--import', 'tsx', 'evals/run.ts', ...args],
-      { cwd: root, env: { ...process.env, ...env }, timeout: 280_000, maxBuffer: 10_000_000 },
+      { cwd: root, env: { ...process.env, ...env }, timeout: 580_000, maxBuffer: 10_000_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolve({ code, stdout, stderr });
@@ -134,6 +134,108 @@ describe('npm run eval against the simulator (smoke suite)', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/Unknown provider "nope".*cerebras/);
   });
+});
+
+describe('recorded transcripts: record with one model, replay offline', () => {
+  const out = mkdtempSync(join(tmpdir(), 'hyperdesk-eval-record-'));
+  const recording = join(out, 'recording');
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  const only = ['--suite', 'smoke', '--only', 'counter,sales-csv', '--repeat', '2'];
+  const resultOf = (dir: string): ResultFile => {
+    const name = readdirSync(dir).find((f) => f.endsWith('.json'));
+    return JSON.parse(readFileSync(join(dir, name ?? ''), 'utf8')) as ResultFile;
+  };
+  /** What a person reads off a result: outcome, state, repairs and the calls made, per sample. */
+  const figures = (file: ResultFile) =>
+    file.requests.map((r) => ({
+      id: r.id,
+      sample: r.sample,
+      state: r.state,
+      outcome: r.outcome,
+      appRepairs: r.appRepairs,
+      toolRepairs: r.toolRepairs,
+      stages: r.stages,
+      checks: r.checks.map((c) => [c.name, c.ok]),
+    }));
+
+  it('a recorded evaluation replayed from its transcript gives the same results, with no model but the recording', async () => {
+    const recorded = await evalCli([
+      '--provider',
+      'sim',
+      ...only,
+      '--out',
+      join(out, 'a'),
+      '--record',
+      recording,
+    ]);
+    expect(recorded.code, recorded.stderr + recorded.stdout).toBe(0);
+    const first = resultOf(join(out, 'a'));
+    expect(first.recordedTo).toBe(recording);
+    // Every call the services made is in the recording, with what a replay and an audit need.
+    const calls = readdirSync(recording)
+      .filter((f) => f.endsWith('.jsonl'))
+      .flatMap((f) => readFileSync(join(recording, f), 'utf8').trim().split('\n'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const made = first.requests.reduce((a, r) => a + r.modelCalls, 0);
+    expect(calls).toHaveLength(made);
+    expect(calls[0]).toMatchObject({
+      provider: 'sim',
+      model: 'hyperdesk-sim',
+      servedModel: 'hyperdesk-sim',
+    });
+    expect(Object.keys(calls[0] ?? {}).sort()).toEqual([
+      'at',
+      'content',
+      'finishReason',
+      'messages',
+      'model',
+      'provider',
+      'rateLimit',
+      'reasoning',
+      'servedBy',
+      'servedModel',
+      'stage',
+      'usage',
+    ]);
+
+    const replayed = await evalCli(['--replay', recording, ...only, '--out', join(out, 'b')]);
+    expect(replayed.code, replayed.stderr + replayed.stdout).toBe(0);
+    const second = resultOf(join(out, 'b'));
+    expect(second.replayOf).toBe(recording);
+    expect(figures(second)).toEqual(figures(first));
+    // The recording reproduced a re-ask, not only first answers.
+    expect(second.requests.find((r) => r.id === 'sales-csv')?.stages).toEqual([
+      'classify',
+      'classify',
+      'content',
+    ]);
+
+    // Both say what they were measured with, and report pass@k with intervals.
+    for (const file of [first, second]) {
+      expect(file.provenance?.git?.commit).toMatch(/^[0-9a-f]{40}$/);
+      expect(file.provenance?.prompts.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(file.provenance?.prompts.files).toContain('services/planner/src/diagnose.ts');
+      expect(file.provenance?.settings).toMatchObject({ provider: 'sim', model: 'hyperdesk-sim' });
+      expect(file.repeat).toMatchObject({
+        k: 2,
+        passAt1: { rate: 1, n: 4 },
+        passAtK: { rate: 1, n: 2 },
+      });
+      expect(file.repeat?.passAt1.low).toBeGreaterThan(0.4);
+      expect(file.repeat?.passAt1.low).toBeLessThan(1);
+    }
+    expect(second.provenance?.prompts.sha256).toBe(first.provenance?.prompts.sha256);
+    expect(replayed.stdout).toMatch(
+      /pass@1 100 % \(95 % interval \d+ %–100 %, n = 4\); pass@2 100 %/,
+    );
+  }, 600_000);
+
+  it('refuses a replay of a folder that holds no recording', async () => {
+    const run = await evalCli(['--replay', join(out, 'nothing-here'), '--suite', 'smoke']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/No recording at .*nothing-here/);
+  }, 180_000);
 });
 
 describe('the eval checks', () => {

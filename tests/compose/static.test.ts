@@ -287,17 +287,54 @@ describe('settings', () => {
     expect(gateway.HYPERDESK_ADMIN_PASSWORD).toBeUndefined();
   });
 
-  it('a hosted provider works by the recipe in .env.example (LLM_BASE_URL empty)', () => {
+  it('a hosted provider works by the recipe in .env.example and never reaches the local model', () => {
     const hosted = interpolateAll(base, {
       ...exampleEnv,
       LLM_PROVIDER: 'cerebras',
       CEREBRAS_API_KEY: 'csk-test',
-      LLM_BASE_URL: '',
       OLLAMA_REPLICAS: '0',
     });
-    const parsed = PlannerEnv.parse(env(hosted.services.planner));
-    expect(resolveLlmConfig(parsed).baseURL).toBe('https://api.cerebras.ai/v1');
+    for (const name of LLM_USERS) {
+      const config = resolveLlmConfig(PlannerEnv.parse(env(hosted.services[name])));
+      expect(config.baseURL, name).toBe('https://api.cerebras.ai/v1');
+      // Its context is the model's, not the local servers' setting.
+      expect(config.contextTokens, name).toBe(131_072);
+    }
     expect(String(hosted.services.ollama?.deploy?.replicas)).toBe('0');
+    // Without .env at all the same holds: no address default leaks into another provider.
+    const bare = interpolateAll(base, { LLM_PROVIDER: 'groq', GROQ_API_KEY: 'gsk-test' });
+    expect(resolveLlmConfig(PlannerEnv.parse(env(bare.services.planner))).baseURL).toBe(
+      'https://api.groq.com/openai/v1',
+    );
+  });
+
+  it.each([
+    ['ollama', 'ollama', 'OLLAMA_CONTEXT_LENGTH'],
+    ['llamacpp', 'llamacpp', 'LLAMA_ARG_CTX_SIZE'],
+  ])(
+    'LLM_PROVIDER=%s reaches the %s service, and the services plan with the context it runs',
+    (provider, service, variable) => {
+      for (const vars of [{ ...exampleEnv, LLM_PROVIDER: provider }, { LLM_PROVIDER: provider }]) {
+        const doc = interpolateAll(base, vars);
+        const config = resolveLlmConfig(PlannerEnv.parse(env(doc.services.planner)));
+        expect(new URL(config.baseURL).hostname).toBe(service);
+        const served = Number(env(doc.services[service])[variable]);
+        // Large enough for an app, its document and the rewrite (4,096 truncates them).
+        expect(served).toBeGreaterThanOrEqual(32_768);
+        expect(config.contextTokens).toBe(served);
+      }
+    },
+  );
+
+  it('the local servers are current images, off unless chosen', () => {
+    const tag = (base.services.ollama?.image ?? '').match(
+      /:\$?\{?[A-Z_]*:?-?ollama\/ollama:(\d+)\.(\d+)/,
+    );
+    const [major, minor] = [Number(tag?.[1]), Number(tag?.[2])];
+    // gpt-oss and Qwen3 need Ollama 0.11 or later; OLLAMA_CONTEXT_LENGTH 0.5.13.
+    expect(major > 0 || minor >= 11, `ollama image ${base.services.ollama?.image}`).toBe(true);
+    expect(String(resolvedBase.services.llamacpp?.deploy?.replicas)).toBe('0');
+    expect(String(resolvedSim.services.llamacpp?.deploy?.replicas)).toBe('0');
   });
 
   it('no variable is required, so `docker compose up` needs no .env', () => {
@@ -378,15 +415,25 @@ describe('wiring', () => {
       'llm-sim': Number(env(services['llm-sim']).LLM_SIM_PORT),
       redis: 6379,
       ollama: Number((env(resolvedBase.services.ollama).OLLAMA_HOST ?? '').split(':')[1]),
+      llamacpp: Number(env(resolvedBase.services.llamacpp).LLAMA_ARG_PORT),
     };
     const checks: [string, string, string][] = [];
     for (const [name, service] of Object.entries(services)) {
-      for (const key of ['RUNNER_URL', 'GATEWAY_URL', 'LLM_BASE_URL', 'REDIS_URL']) {
+      for (const key of [
+        'RUNNER_URL',
+        'GATEWAY_URL',
+        'LLM_BASE_URL',
+        'OLLAMA_BASE_URL',
+        'LLAMACPP_BASE_URL',
+        'REDIS_URL',
+      ]) {
         const value = env(service)[key];
         if (value) checks.push([name, key, value]);
       }
     }
-    checks.push(['planner', 'LLM_BASE_URL', env(resolvedBase.services.planner).LLM_BASE_URL ?? '']);
+    for (const key of ['OLLAMA_BASE_URL', 'LLAMACPP_BASE_URL']) {
+      checks.push(['planner', key, env(resolvedBase.services.planner)[key] ?? '']);
+    }
     expect(checks.length).toBeGreaterThanOrEqual(10);
     for (const [name, key, value] of checks) {
       const host = new URL(value).hostname;

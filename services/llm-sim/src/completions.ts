@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LOST_RULES_ANSWER, truncateToContext, type Truncation } from './context';
 import { fallbackAnswer } from './fallback';
 import { applyContentFault, isContentFault } from './faults';
 import { answerDurationMs, pacedBatches, TICK_MS, tokenize, wait, type Pace } from './pacing';
@@ -10,11 +11,19 @@ import type { ResponseStep, ScenarioBook } from './scenarios';
 export const SIM_MODEL = 'hyperdesk-sim';
 /** Response headers naming what answered, for people and tests reading the traffic. */
 export const SCENARIO_HEADER = 'x-hyperdesk-sim-scenario';
+/** Prompt tokens cut from the top to fit the context window, when any were. */
+export const TRUNCATED_HEADER = 'x-hyperdesk-sim-truncated';
 
 export interface CompletionDeps {
   book: ScenarioBook;
   pace: Pace;
   log: RequestLog;
+  /** The context window; longer prompts are cut from the top. null: no limit. */
+  contextTokens: number | null;
+  /** The key completions need; null: none. */
+  apiKey: string | null;
+  /** Answers come from a recording only: a request it lacks is refused, never made up. */
+  replaying: boolean;
 }
 
 export function openAiError(message: string, type: string, code: string | null = null) {
@@ -50,8 +59,14 @@ function reasoningDeltas(step: ResponseStep): Answer['reasoning'] {
   return { field: step.reasoningAs ?? 'reasoning', pieces };
 }
 
-function shapeAnswer(step: ResponseStep, conversation: Conversation): Answer {
-  let content = step.content ?? fallbackAnswer(conversation);
+function shapeAnswer(
+  step: ResponseStep,
+  conversation: Conversation,
+  truncation: Truncation,
+): Answer {
+  let content = truncation.lostRules
+    ? LOST_RULES_ANSWER
+    : (step.content ?? fallbackAnswer(conversation));
   if (isContentFault(step.fault)) content = applyContentFault(content, step.fault);
   let tokens = tokenize(content);
   let finishReason: Answer['finishReason'] = step.finishReason ?? 'stop';
@@ -85,6 +100,7 @@ interface StreamInput {
   startedAt: number;
   signal: AbortSignal;
   scenario: string;
+  truncatedTokens: number;
 }
 
 /** Server-sent events in the chat.completion.chunk shape, paced like a real model. */
@@ -113,6 +129,7 @@ async function streamAnswer(reply: FastifyReply, input: StreamInput): Promise<vo
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     [SCENARIO_HEADER]: input.scenario,
+    ...(input.truncatedTokens ? { [TRUNCATED_HEADER]: String(input.truncatedTokens) } : {}),
   });
   let first = true;
   if (answer.reasoning) {
@@ -176,9 +193,32 @@ export async function handleCompletion(
         ),
       );
   }
-  const body = parsed.data;
+  if (deps.apiKey !== null && request.headers.authorization !== `Bearer ${deps.apiKey}`) {
+    return reply
+      .code(401)
+      .send(
+        openAiError(
+          'Incorrect API key provided (simulated).',
+          'invalid_request_error',
+          'invalid_api_key',
+        ),
+      );
+  }
+  const truncation = truncateToContext(parsed.data, deps.contextTokens);
+  const body = truncation.body;
   const conversation = readConversation(request.headers, body);
   const selection = deps.book.select(conversation);
+  if (!selection && deps.replaying) {
+    return reply
+      .code(400)
+      .send(
+        openAiError(
+          `The recording being replayed has no ${conversation.stage ?? 'untagged'} answer for this request (${JSON.stringify(conversation.user.slice(0, 120))}).`,
+          'invalid_request_error',
+          'not_recorded',
+        ),
+      );
+  }
   const step: ResponseStep = selection?.step ?? {};
   const scenario = selection?.scenario.name ?? 'fallback';
   request.log.info(
@@ -188,6 +228,7 @@ export async function handleCompletion(
       call: selection?.call,
       fault: step.fault,
       stream: body.stream === true,
+      ...(truncation.droppedTokens ? { truncatedTokens: truncation.droppedTokens } : {}),
     },
     'completion',
   );
@@ -200,6 +241,8 @@ export async function handleCompletion(
     temperature: body.temperature ?? null,
     reasoningEffort: body.reasoning_effort ?? null,
     responseFormat: body.response_format?.type ?? null,
+    promptTokens: Math.ceil(conversation.promptChars / 4),
+    truncatedTokens: truncation.droppedTokens,
   });
   reply.raw.on('close', () => {
     logged.status = reply.raw.writableFinished ? 'done' : 'aborted';
@@ -260,7 +303,7 @@ export async function handleCompletion(
   }
   if (step.fault === 'hang') return hang(reply, signal);
 
-  const answer = shapeAnswer(step, conversation);
+  const answer = shapeAnswer(step, conversation, truncation);
   const pace: Pace = {
     ttftMs: step.ttftMs ?? deps.pace.ttftMs,
     tokensPerS: step.tokensPerS ?? deps.pace.tokensPerS,
@@ -279,6 +322,7 @@ export async function handleCompletion(
       startedAt,
       signal,
       scenario,
+      truncatedTokens: truncation.droppedTokens,
     });
   }
 
@@ -289,6 +333,7 @@ export async function handleCompletion(
     return;
   }
   reply.header(SCENARIO_HEADER, scenario);
+  if (truncation.droppedTokens) reply.header(TRUNCATED_HEADER, String(truncation.droppedTokens));
   return reply.send({
     id,
     object: 'chat.completion',

@@ -9,6 +9,9 @@ async function main(): Promise<void> {
     ttftMs: env.LLM_SIM_TTFT_MS,
     tokensPerS: env.LLM_SIM_TOKENS_PER_S,
     ...(env.LLM_SIM_SCENARIOS ? { scenariosDir: env.LLM_SIM_SCENARIOS } : {}),
+    ...(env.LLM_SIM_REPLAY ? { replayDir: env.LLM_SIM_REPLAY } : {}),
+    ...(env.LLM_SIM_CONTEXT_TOKENS ? { contextTokens: env.LLM_SIM_CONTEXT_TOKENS } : {}),
+    ...(env.LLM_SIM_API_KEY ? { apiKey: env.LLM_SIM_API_KEY } : {}),
     logger,
   });
   await app.listen({ port: env.LLM_SIM_PORT, host: env.LLM_SIM_HOST });
@@ -18,6 +21,8 @@ async function main(): Promise<void> {
       ttftMs: env.LLM_SIM_TTFT_MS,
       tokensPerS: env.LLM_SIM_TOKENS_PER_S,
       extraScenarios: env.LLM_SIM_SCENARIOS ?? null,
+      contextTokens: env.LLM_SIM_CONTEXT_TOKENS ?? null,
+      replaying: env.LLM_SIM_REPLAY ?? null,
     },
     'model simulator listening',
   );

@@ -6,6 +6,10 @@ export interface LoggedRequest {
   /** The first user message, cut short. */
   user: string;
   at: number;
+  /** Prompt tokens the model saw, counted as the usage report does. */
+  promptTokens: number;
+  /** Prompt tokens cut from the top to fit the context window (0: the prompt fitted). */
+  truncatedTokens: number;
   /** answering → done, or aborted when the client went away before the answer ended. */
   status: 'answering' | 'done' | 'aborted';
   /** The request settings it carried (null: not sent). */

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { handleCompletion, openAiError, SIM_MODEL } from './completions';
 import { RequestLog } from './request-log';
+import { loadReplay } from './replay';
 import { loadScenarios, ScenarioBook, type Scenario } from './scenarios';
 
 export interface SimOptions {
@@ -10,6 +11,15 @@ export interface SimOptions {
   scenariosDir?: string;
   /** Use exactly these scenarios instead of loading any from disk. */
   scenarios?: Scenario[];
+  /**
+   * A recorded transcript to replay (replay.ts): its answers only, no built-in scenarios and
+   * no fallback; a request it did not record gets a 400 that says so.
+   */
+  replayDir?: string;
+  /** A context window in tokens: longer prompts are cut from the top (none: no limit). */
+  contextTokens?: number;
+  /** Completions need this key as a Bearer token (`/v1/models` answers without one). */
+  apiKey?: string;
   /** A pino logger; none means silent. */
   logger?: FastifyBaseLogger;
 }
@@ -19,7 +29,10 @@ const BODY_LIMIT = 32 * 1024 * 1024;
 
 /** The OpenAI-compatible simulator, with routes registered but not listening. */
 export async function buildSim(options: SimOptions = {}): Promise<FastifyInstance> {
-  const scenarios = options.scenarios ?? (await loadScenarios(options.scenariosDir));
+  const replaying = options.replayDir !== undefined;
+  const scenarios = options.replayDir
+    ? await loadReplay(options.replayDir)
+    : (options.scenarios ?? (await loadScenarios(options.scenariosDir)));
   const book = new ScenarioBook(scenarios);
   const log = new RequestLog();
   const pace = { ttftMs: options.ttftMs ?? 150, tokensPerS: options.tokensPerS ?? 1000 };
@@ -56,7 +69,14 @@ export async function buildSim(options: SimOptions = {}): Promise<FastifyInstanc
   );
 
   app.post('/v1/chat/completions', (request, reply) =>
-    handleCompletion(request, reply, { book, pace, log }),
+    handleCompletion(request, reply, {
+      book,
+      pace,
+      log,
+      contextTokens: options.contextTokens ?? null,
+      apiKey: options.apiKey ?? null,
+      replaying,
+    }),
   );
   app.get('/v1/models', () => ({
     object: 'list',
@@ -67,6 +87,7 @@ export async function buildSim(options: SimOptions = {}): Promise<FastifyInstanc
     simulated: true,
     scenarios: scenarios.length,
     ...pace,
+    contextTokens: options.contextTokens ?? null,
   }));
   app.get('/sim/scenarios', () =>
     scenarios.map((s) => ({

@@ -8,6 +8,7 @@ import type { RedisKeys } from '../keys';
 import type { Logger } from '../logger';
 import { RatePacer, rateLimitedFetch } from './rate-limits';
 import { recordLlmCall, recordLlmFailure } from '../metrics';
+import { fitToContext } from './context';
 import { unavailableError } from './failures';
 import { chatJsonWithReask, type ReplyCheck } from './json-reply';
 import { callMetrics, tokensForChars, type ReportedUsage } from './metrics';
@@ -15,6 +16,7 @@ import type { LlmConfig } from './providers';
 import { ReasoningSplitter, type StreamPiece } from './reasoning-stream';
 import { refusedField, requestFields, type RefusableField } from './request-settings';
 import { STAGE_HEADER } from './stages';
+import { rateLimitHeaders, recordCall } from './transcript';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -92,6 +94,10 @@ function chunkUsage(chunk: ChatCompletionChunk): ReportedUsage | null {
 interface StreamTally {
   /** The answer as the model wrote it (inline reasoning included: the parsers read it). */
   text: string;
+  reasoning: string;
+  /** The model that answered, as the chunks name it, and the upstream provider (OpenRouter). */
+  servedModel: string | null;
+  servedBy: string | null;
   /** Characters of answer and reasoning text, for token estimates. */
   generatedChars: number;
   reasoningChars: number;
@@ -114,6 +120,9 @@ async function readStream(
 ): Promise<StreamTally> {
   const tally: StreamTally = {
     text: '',
+    reasoning: '',
+    servedModel: null,
+    servedBy: null,
     generatedChars: 0,
     reasoningChars: 0,
     ttftMs: null,
@@ -139,8 +148,12 @@ async function readStream(
     onChunk();
     tally.usage = chunkUsage(chunk) ?? tally.usage;
     tally.finishReason = chunk.choices[0]?.finish_reason ?? tally.finishReason;
+    tally.servedModel ??= chunk.model || null;
+    const servedBy = (chunk as { provider?: unknown }).provider;
+    if (typeof servedBy === 'string') tally.servedBy ??= servedBy;
     const { content, reasoning } = chunkText(chunk);
     tally.generatedChars += content.length + reasoning.length;
+    tally.reasoning += reasoning;
     tally.text += content;
     if (reasoning !== '') take({ content: '', reasoning });
     if (content !== '') take(splitter.push(content));
@@ -225,16 +238,18 @@ export function createLlmClient(
   async function createStream(options: ChatOptions, signal: AbortSignal) {
     for (;;) {
       try {
-        return await openai.chat.completions.create(
-          {
-            model: config.model,
-            messages: options.messages,
-            stream: true,
-            ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
-            ...requestFields(target, options.stage, refused, options),
-          },
-          { headers: { [STAGE_HEADER]: options.stage }, signal },
-        );
+        return await openai.chat.completions
+          .create(
+            {
+              model: config.model,
+              messages: options.messages,
+              stream: true,
+              ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
+              ...requestFields(target, options.stage, refused, options),
+            },
+            { headers: { [STAGE_HEADER]: options.stage }, signal },
+          )
+          .withResponse();
       } catch (err) {
         const field = err instanceof BadRequestError ? refusedField(err.param, err.message) : null;
         if (field === null || refused.has(field)) throw err;
@@ -248,10 +263,20 @@ export function createLlmClient(
   }
 
   async function chat(options: ChatOptions): Promise<ChatResult> {
-    const { stage, messages, signal } = options;
+    const { stage, signal } = options;
     signal?.throwIfAborted();
     // Inside a job, the job's logger: its lines carry the run's id.
     const callLog = logger ? jobLogger(logger).child(labels) : undefined;
+    const fitted = fitToContext({
+      stage,
+      messages: options.messages,
+      maxTokens: options.maxTokens ?? config.requests.stages[stage].maxTokens,
+      contextTokens: config.contextTokens,
+      provider: config.provider,
+      model: config.model,
+    });
+    const { messages, maxTokens } = fitted;
+    if (fitted.shrunk.length) callLog?.info({ stage, shrunk: fitted.shrunk }, 'prompt shortened');
     const startedAt = Date.now();
     const t0 = performance.now();
     const abort = new AbortController();
@@ -260,8 +285,14 @@ export function createLlmClient(
     const stall = stallWatch(config.timeoutMs, abort);
 
     let tally: StreamTally;
+    let headers: Headers | null = null;
     try {
-      const stream = await createStream(options, abort.signal);
+      const opened = await createStream(
+        { ...options, messages, ...(maxTokens !== undefined ? { maxTokens } : {}) },
+        abort.signal,
+      );
+      const stream = opened.data;
+      headers = opened.response.headers;
       stall.poke();
       tally = await readStream(stream, t0, stall.poke, options);
       // The SDK ends the iteration quietly when its signal aborts mid-stream.
@@ -294,6 +325,22 @@ export function createLlmClient(
     );
     recordLlmCall(config.provider, metrics);
     callLog?.debug({ ...metrics, finishReason: tally.finishReason }, 'llm call');
+    if (config.recordDir) {
+      await recordCall(config.recordDir, {
+        at: startedAt,
+        stage,
+        provider: config.provider,
+        model: config.model,
+        servedModel: tally.servedModel,
+        servedBy: tally.servedBy,
+        messages,
+        content: tally.text,
+        reasoning: tally.reasoning,
+        finishReason: tally.finishReason,
+        usage: tally.usage,
+        rateLimit: headers ? rateLimitHeaders(headers) : {},
+      });
+    }
     return { text: tally.text, metrics, finishReason: tally.finishReason };
   }
 

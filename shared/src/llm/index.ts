@@ -1,4 +1,5 @@
 export * from './client';
+export * from './context';
 export * from './coerce';
 export * from './failures';
 export * from './json-reply';
@@ -11,3 +12,4 @@ export * from './stages';
 export * from './reasoning-stream';
 export * from './request-settings';
 export * from './rate-limits';
+export * from './transcript';

@@ -45,43 +45,58 @@ function endsSection(line: string, paragraphStart: boolean): boolean {
   return MD_HEADING.test(line) || (paragraphStart && LABEL.test(line));
 }
 
+/** Where a section's body lies in the text: `[start, end)` character offsets. */
+export interface SectionSpan {
+  start: number;
+  end: number;
+}
+
 /**
- * The body of the first section named `heading` (or any of several names), case-insensitive;
+ * The span of the first section named `heading` (or any of several names), case-insensitive;
  * a name also matches a longer title it starts ("Errors" matches "Errors reported by the
- * app"). The body runs to the next `## ` heading or `Label:` paragraph; headings inside code
- * fences do not count. null when there is no such section.
+ * app"). The body runs from the text after a `Label:` (or the line after a heading) to the
+ * next `## ` heading or `Label:` paragraph; headings inside code fences do not count. null
+ * when there is no such section.
  */
-export function readSection(text: string, heading: string | readonly string[]): string | null {
+export function readSectionSpan(
+  text: string,
+  heading: string | readonly string[],
+): SectionSpan | null {
   const wanted = (typeof heading === 'string' ? [heading] : heading).map((h) =>
     h.trim().toLowerCase(),
   );
-  const lines = text.split(/\r?\n/);
-  const body: string[] = [];
-  let inside = false;
+  const lines = text.split('\n');
+  let offset = 0;
+  let start: number | null = null;
   let fence: string | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
+  for (let i = 0; i < lines.length; offset += (lines[i] as string).length + 1, i++) {
+    const line = (lines[i] as string).replace(/\r$/, '');
     const fenceMark = FENCE.exec(line)?.[1];
     if (fence !== null) {
       if (fenceMark && fenceMark[0] === fence[0] && fenceMark.length >= fence.length) fence = null;
-      if (inside) body.push(line);
       continue;
     }
     const paragraphStart = i === 0 || (lines[i - 1] ?? '').trim() === '';
-    if (inside) {
-      if (endsSection(line, paragraphStart)) break;
-      body.push(line);
+    if (start !== null) {
+      if (endsSection(line, paragraphStart)) return { start, end: Math.max(start, offset - 1) };
     } else {
-      const start = sectionStart(line, paragraphStart, wanted);
-      if (start) {
-        inside = true;
-        if (start.inline) body.push(start.inline);
+      const found = sectionStart(line, paragraphStart, wanted);
+      if (found) {
+        start = found.inline
+          ? offset + line.lastIndexOf(found.inline)
+          : Math.min(text.length, offset + (lines[i] as string).length + 1);
         continue;
       }
     }
     if (fenceMark) fence = fenceMark;
   }
-  return inside ? body.join('\n').trim() : null;
+  return start === null ? null : { start, end: text.length };
+}
+
+/** The body of the first section named `heading` (see `readSectionSpan`), trimmed; null if none. */
+export function readSection(text: string, heading: string | readonly string[]): string | null {
+  const span = readSectionSpan(text, heading);
+  return span ? text.slice(span.start, span.end).replace(/\r\n/g, '\n').trim() : null;
 }
 
 /** Wraps text in a Markdown fence longer than any fence inside it. */

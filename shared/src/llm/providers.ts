@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LlmRequestEnv, resolveRequestSettings, type RequestSettings } from './request-settings';
+import { contextTokensFor } from './context';
 
 export const LlmProvider = z.enum([
   'cerebras',
@@ -16,6 +17,10 @@ export type LlmProvider = z.infer<typeof LlmProvider>;
 /** An unset variable and one set to "" (common in compose files) mean the same. */
 const optionalText = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+const optionalCount = z.preprocess(
+  (v) => (v === '' ? undefined : v),
+  z.coerce.number().int().min(1024).optional(),
+);
 
 /**
  * The LLM settings, as a fragment to merge into a service's env schema:
@@ -32,6 +37,19 @@ export const LlmEnv = z.object({
   LLM_MODEL: optionalText,
   LLM_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(3),
+  /** The model's context length, as the server runs it (Ollama's OLLAMA_CONTEXT_LENGTH, llama-server's --ctx-size). */
+  LLM_CONTEXT_TOKENS: optionalCount,
+  /**
+   * Where a local server runs in a deployment (compose sets both): used only when
+   * LLM_PROVIDER names that server, so a hosted provider never reaches the local one.
+   */
+  OLLAMA_BASE_URL: optionalUrl,
+  LLAMACPP_BASE_URL: optionalUrl,
+  /** The servers' own context settings, read with the same names they use. */
+  OLLAMA_CONTEXT_LENGTH: optionalCount,
+  LLAMA_ARG_CTX_SIZE: optionalCount,
+  /** Appends every model call to `<dir>/calls-<pid>.jsonl` (`npm run eval -- --record`). */
+  LLM_RECORD_DIR: optionalText,
   CEREBRAS_API_KEY: optionalText,
   GROQ_API_KEY: optionalText,
   OPENAI_API_KEY: optionalText,
@@ -148,6 +166,21 @@ export interface LlmConfig {
   maxRetries: number;
   /** Output caps, reasoning effort, temperature and JSON mode per stage (request-settings.ts). */
   requests: RequestSettings;
+  /** The context length prompts are fitted to; null when unknown (not checked). */
+  contextTokens: number | null;
+  /** Where every call is recorded (transcript.ts); null: not recorded. */
+  recordDir: string | null;
+}
+
+/** A local server's own settings (address, context), read only for its own provider. */
+function localServer(env: LlmEnv): { baseURL?: string; contextTokens?: number } | null {
+  if (env.LLM_PROVIDER === 'ollama') {
+    return { baseURL: env.OLLAMA_BASE_URL, contextTokens: env.OLLAMA_CONTEXT_LENGTH };
+  }
+  if (env.LLM_PROVIDER === 'llamacpp') {
+    return { baseURL: env.LLAMACPP_BASE_URL, contextTokens: env.LLAMA_ARG_CTX_SIZE };
+  }
+  return null;
 }
 
 /**
@@ -165,7 +198,7 @@ export function resolveLlmConfig(env: LlmEnv): LlmConfig {
   }
   return {
     provider: env.LLM_PROVIDER,
-    baseURL: (env.LLM_BASE_URL ?? preset.baseURL).replace(/\/+$/, ''),
+    baseURL: (env.LLM_BASE_URL ?? localServer(env)?.baseURL ?? preset.baseURL).replace(/\/+$/, ''),
     apiKey: apiKey ?? null,
     model: env.LLM_MODEL ?? preset.model,
     simulated: env.LLM_PROVIDER === 'sim',
@@ -174,5 +207,11 @@ export function resolveLlmConfig(env: LlmEnv): LlmConfig {
     timeoutMs: env.LLM_TIMEOUT_MS,
     maxRetries: env.LLM_MAX_RETRIES,
     requests: resolveRequestSettings(env),
+    contextTokens: contextTokensFor(
+      env.LLM_PROVIDER,
+      env.LLM_MODEL ?? preset.model,
+      env.LLM_CONTEXT_TOKENS ?? localServer(env)?.contextTokens,
+    ),
+    recordDir: env.LLM_RECORD_DIR ?? null,
   };
 }
