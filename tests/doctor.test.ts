@@ -30,6 +30,7 @@ function row(out: string, check: string): string {
 describe('npm run doctor against the simulator over HTTP', () => {
   let sim: RunningSim;
   let thinking: RunningSim;
+  let fielded: RunningSim;
   let keyed: RunningSim;
   beforeAll(async () => {
     sim = await startSim({ ttftMs: 50, tokensPerS: 2000 });
@@ -46,11 +47,30 @@ describe('npm run doctor against the simulator over HTTP', () => {
         },
       ],
     });
+    // A model that streams its reasoning in a field of its own (vLLM, Groq, DeepSeek).
+    fielded = await startSim({
+      scenarios: [
+        {
+          name: 'reasons in a field',
+          source: 'extra',
+          file: 'doctor.test.ts',
+          stage: 'app_ask',
+          match: textMatcher('Count from 1'),
+          steps: [
+            {
+              content: '1 2 3',
+              reasoning: 'The person wants three numbers.',
+              reasoningAs: 'reasoning_content',
+            },
+          ],
+        },
+      ],
+    });
     // A provider whose /models answers without the key its completions need.
     keyed = await startSim({ apiKey: 'sk-right' });
   });
   afterAll(async () => {
-    await Promise.all([sim, thinking, keyed].map((s) => s?.app.close()));
+    await Promise.all([sim, thinking, fielded, keyed].map((s) => s?.app.close()));
   });
 
   it('prints one table of what it checked and will use', async () => {
@@ -75,6 +95,12 @@ describe('npm run doctor against the simulator over HTTP', () => {
     const { code, out } = await doctor({ LLM_PROVIDER: 'sim', LLM_BASE_URL: thinking.baseURL });
     expect(code, out).toBe(0);
     expect(row(out, 'reasoning')).toBe('inline (<think> in the content)');
+  });
+
+  it('tells reasoning in its own field apart', async () => {
+    const { code, out } = await doctor({ LLM_PROVIDER: 'sim', LLM_BASE_URL: fielded.baseURL });
+    expect(code, out).toBe(0);
+    expect(row(out, 'reasoning')).toBe('separate field (`reasoning_content`)');
   });
 
   it('finds a bad key that /models does not', async () => {
