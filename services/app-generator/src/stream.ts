@@ -1,4 +1,10 @@
-import type { ChatMessage, LlmClient, LlmStage, RunStore } from '@hyperdesk/shared';
+import {
+  tokensBeforeVisible,
+  type ChatMessage,
+  type LlmClient,
+  type LlmStage,
+  type RunStore,
+} from '@hyperdesk/shared';
 import { TokenFrames } from './token-frames';
 
 export interface StreamDeps {
@@ -9,7 +15,8 @@ export interface StreamDeps {
 
 /**
  * One streamed model call whose text is sent to the run's watchers in frames as it
- * arrives. The call's metrics are recorded on the run.
+ * arrives. The call's metrics are recorded on the run; an app's with the tokens written
+ * before its body showed anything (what its window waited for).
  */
 export async function streamToRun(
   deps: StreamDeps,
@@ -42,6 +49,13 @@ export async function streamToRun(
       },
     })
     .finally(() => frames.close());
-  await deps.runs.recordLlmCall(runId, result.metrics);
+  const metrics =
+    call.target === 'app'
+      ? {
+          ...result.metrics,
+          tokensBeforeVisible: tokensBeforeVisible(result.text, result.metrics.completionTokens),
+        }
+      : result.metrics;
+  await deps.runs.recordLlmCall(runId, metrics);
   return { text: result.text, finishReason: result.finishReason };
 }

@@ -116,6 +116,8 @@ export const LlmCallMetrics = z.object({
   promptTokens: z.number(),
   completionTokens: z.number(),
   tokensPerS: z.number().nullable(),
+  /** An app call: tokens written before the app's <body> showed anything (null: it never did). */
+  tokensBeforeVisible: z.number().nullable().optional(),
 });
 export type LlmCallMetrics = z.infer<typeof LlmCallMetrics>;
 

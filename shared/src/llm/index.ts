@@ -8,3 +8,4 @@ export * from './parse-content';
 export * from './prompt-sections';
 export * from './providers';
 export * from './stages';
+export * from './first-visible';
