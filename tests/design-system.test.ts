@@ -13,7 +13,10 @@ function styleOf(page: Page, selector: string, property: string): Promise<string
     .frameLocator('[data-testid="app-frame"]')
     .first()
     .locator(selector)
-    .evaluate((el, name) => getComputedStyle(el).getPropertyValue(name), property);
+    .evaluate(
+      '(el, name) => getComputedStyle(el).getPropertyValue(name)',
+      property,
+    ) as Promise<string>;
 }
 
 describe('the design system and the stream path, in the desktop', () => {
@@ -49,12 +52,12 @@ describe('the design system and the stream path, in the desktop', () => {
     // The shell is loaded (its SDK is there) while the window still waits for the first token.
     await frame.locator('body').waitFor({ state: 'attached' });
     await expect
-      .poll(() => frame.locator('html').evaluate(() => typeof window.hyperdesk))
+      .poll(() => frame.locator('html').evaluate('() => typeof window.hyperdesk'))
       .toBe('object');
     expect(await win.locator('.waiting').isVisible()).toBe(true);
     expect(await page.getByTestId('app-frame').getAttribute('data-mode')).toBe('streaming');
     // A mark in the shell's document: it is still there at the end only if no other loaded.
-    await frame.locator('html').evaluate(() => Object.assign(window, { shellMark: 'kept' }));
+    await frame.locator('html').evaluate("() => { window.shellMark = 'kept'; }");
 
     // The app paints while it is still being written.
     await frame.locator('#heading').waitFor({ timeout: 30_000 });
@@ -68,8 +71,7 @@ describe('the design system and the stream path, in the desktop', () => {
     await frame.locator('#plain').click();
     await expect.poll(() => frame.locator('#count').textContent()).toBe('1');
     await expect.poll(() => win.getAttribute('data-state'), { timeout: 30_000 }).toBe('DONE');
-    const mark = () =>
-      frame.locator('html').evaluate(() => (window as { shellMark?: string }).shellMark);
+    const mark = () => frame.locator('html').evaluate('() => window.shellMark');
     expect(await mark()).toBe('kept');
 
     // Styled with no CSS of its own, in the desktop's (dark) theme.
