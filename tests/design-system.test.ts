@@ -7,6 +7,13 @@ import { startStack, type Stack } from './support/stack';
 
 const scenarios = fileURLToPath(new URL('./fixtures/scenarios', import.meta.url));
 
+/** What the tests read from the app frame's window (functions below run in the frame). */
+interface InFrame {
+  getComputedStyle(el: unknown): { getPropertyValue(name: string): string };
+  hyperdesk?: unknown;
+  shellMark?: string;
+}
+
 /** Style of an element in the app frame. */
 function styleOf(page: Page, selector: string, property: string): Promise<string> {
   return page
@@ -14,9 +21,12 @@ function styleOf(page: Page, selector: string, property: string): Promise<string
     .first()
     .locator(selector)
     .evaluate(
-      '(el, name) => getComputedStyle(el).getPropertyValue(name)',
+      (el, name) =>
+        (el as unknown as { ownerDocument: { defaultView: InFrame } }).ownerDocument.defaultView
+          .getComputedStyle(el)
+          .getPropertyValue(name),
       property,
-    ) as Promise<string>;
+    );
 }
 
 describe('the design system and the stream path, in the desktop', () => {
@@ -52,12 +62,24 @@ describe('the design system and the stream path, in the desktop', () => {
     // The shell is loaded (its SDK is there) while the window still waits for the first token.
     await frame.locator('body').waitFor({ state: 'attached' });
     await expect
-      .poll(() => frame.locator('html').evaluate('() => typeof window.hyperdesk'))
+      .poll(() =>
+        frame
+          .locator('html')
+          .evaluate(
+            (el) =>
+              typeof (el as unknown as { ownerDocument: { defaultView: InFrame } }).ownerDocument
+                .defaultView.hyperdesk,
+          ),
+      )
       .toBe('object');
     expect(await win.locator('.waiting').isVisible()).toBe(true);
     expect(await page.getByTestId('app-frame').getAttribute('data-mode')).toBe('streaming');
     // A mark in the shell's document: it is still there at the end only if no other loaded.
-    await frame.locator('html').evaluate("() => { window.shellMark = 'kept'; }");
+    await frame.locator('html').evaluate((el) => {
+      (
+        el as unknown as { ownerDocument: { defaultView: InFrame } }
+      ).ownerDocument.defaultView.shellMark = 'kept';
+    });
 
     // The app paints while it is still being written.
     await frame.locator('#heading').waitFor({ timeout: 30_000 });
@@ -71,7 +93,14 @@ describe('the design system and the stream path, in the desktop', () => {
     await frame.locator('#plain').click();
     await expect.poll(() => frame.locator('#count').textContent()).toBe('1');
     await expect.poll(() => win.getAttribute('data-state'), { timeout: 30_000 }).toBe('DONE');
-    const mark = () => frame.locator('html').evaluate('() => window.shellMark');
+    const mark = () =>
+      frame
+        .locator('html')
+        .evaluate(
+          (el) =>
+            (el as unknown as { ownerDocument: { defaultView: InFrame } }).ownerDocument.defaultView
+              .shellMark,
+        );
     expect(await mark()).toBe('kept');
 
     // Styled with no CSS of its own, in the desktop's (dark) theme.
