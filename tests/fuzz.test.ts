@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateRunBody, CreateToolBody, ImportAppBody } from '@hyperdesk/shared';
 import { freePort } from './support/ports';
 import { Session } from './support/session';
+import { startGateway } from './support/gateway';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -20,7 +21,6 @@ import { startStack, type Stack } from './support/stack';
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 20);
 const scenarios = fileURLToPath(new URL('./fixtures/scenarios', import.meta.url));
-const routesDir = fileURLToPath(new URL('../services/gateway/src/routes', import.meta.url));
 const ADMIN_PASSWORD = 'correct horse battery';
 const PASSWORD = 'member password 1';
 const MARKER = `zebracorn${SEED}`;
@@ -30,20 +30,14 @@ interface Route {
   path: string;
 }
 
-/** Every route the gateway registers, read from its route files. */
-function gatewayRoutes(): Route[] {
-  const routes: Route[] = [];
-  for (const file of readdirSync(routesDir).filter((f) => f.endsWith('.ts'))) {
-    const source = readFileSync(path.join(routesDir, file), 'utf8');
-    for (const m of source.matchAll(/app\.(get|post|put|delete|patch)\(\s*'([^']+)'/g)) {
-      routes.push({ method: (m[1] as string).toUpperCase(), path: m[2] as string });
-    }
-    for (const m of source.matchAll(/method:\s*\[([^\]]+)\],\s*url:\s*'([^']+)'/g)) {
-      for (const method of (m[1] as string).matchAll(/'(\w+)'/g))
-        routes.push({ method: method[1] as string, path: m[2] as string });
-    }
+/** Every route the gateway's code registers, from the route table of a gateway built here. */
+async function gatewayRoutes(): Promise<Route[]> {
+  const gateway = await startGateway();
+  try {
+    return gateway.app.routeTable.map((r) => ({ method: r.method, path: r.url }));
+  } finally {
+    await gateway.stop();
   }
-  return routes;
 }
 
 // ---- arbitraries -------------------------------------------------------------------------
@@ -272,7 +266,11 @@ describe('fuzzing every API body, query and WebSocket message', () => {
     expect(me.body.user.name).toBe('bob');
   }
 
+  /** The routes to fuzz, read from the gateway's own route table. */
+  let allRoutes: Route[] = [];
+
   beforeAll(async () => {
+    allRoutes = await gatewayRoutes();
     stack = await startStack('fuzz', {
       LLM_SIM_SCENARIOS: scenarios,
       RUNNER_WORKSPACE: mkdtempSync(path.join(tmpdir(), 'hd-ws-')),
@@ -381,7 +379,7 @@ describe('fuzzing every API body, query and WebSocket message', () => {
   }
 
   it('finds every route of the gateway to fuzz', () => {
-    const routes = gatewayRoutes();
+    const routes = allRoutes;
     const names = routes.map((r) => `${r.method} ${r.path}`);
     for (const expected of [
       'POST /api/runs',
@@ -399,7 +397,7 @@ describe('fuzzing every API body, query and WebSocket message', () => {
   });
 
   it('answers bad bodies, ids and queries on every route as another user with a 4xx', async () => {
-    const routes = gatewayRoutes().filter((r) => r.path !== '/ws' && r.path !== '/api/auth/logout');
+    const routes = allRoutes.filter((r) => r.path !== '/ws' && r.path !== '/api/auth/logout');
     for (const route of routes) {
       const mono = route.path.startsWith('/api/mono');
       const ids = mono
@@ -424,7 +422,7 @@ describe('fuzzing every API body, query and WebSocket message', () => {
   });
 
   it('answers every route without credentials, or with forged ones, with a 401', async () => {
-    const routes = gatewayRoutes().filter(
+    const routes = allRoutes.filter(
       (r) =>
         r.path.startsWith('/api/') && !['/api/auth/login', '/api/auth/logout'].includes(r.path),
     );
@@ -653,7 +651,7 @@ describe('fuzzing every API body, query and WebSocket message', () => {
   });
 
   it('answers JSON nested too deep with a 400 TOO_DEEP on every route that reads a body', async () => {
-    const routes = gatewayRoutes().filter((r) => r.method !== 'GET');
+    const routes = allRoutes.filter((r) => r.method !== 'GET');
     /** JSON text nested `depth` deep in one of a few shapes, built as text. */
     const deep = fc.record({
       depth: fc.oneof(

@@ -1,6 +1,8 @@
 /** Every Redis key name Hyperdesk uses, under one prefix (REDIS_PREFIX). */
 export function redisKeys(prefix: string) {
   return {
+    /** Hash: the request budget every worker shares for one provider and model (rate-limits.ts). */
+    llmPace: (provider: string, model: string) => `${prefix}:llm-pace:${provider}:${model}`,
     /** BullMQ's own prefix for queues. */
     queuePrefix: `${prefix}:q`,
     /** Held for a moment by the gateway sweeping stalled runs, so one sweeps at a time. */

@@ -182,6 +182,15 @@ export class ToolStore {
     };
   }
 
+  /** Name and description of the newest `limit` tools, newest first: the classifier's catalogue. */
+  async briefs(limit = 200): Promise<{ name: string; description: string }[]> {
+    const names = await this.redis.zrevrange(this.keys.tools, 0, limit - 1);
+    const tools = await Promise.all(names.map((name) => this.get(name)));
+    return tools
+      .filter((t): t is ToolVersion => t !== null)
+      .map((t) => ({ name: t.name, description: t.description }));
+  }
+
   /** A compact list for prompts: one line per tool with its args. */
   async catalog(): Promise<string> {
     const names = await this.redis.zrevrange(this.keys.tools, 0, 199);

@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import WebSocket from 'ws';
+import { startPrivateRedis, type PrivateRedis } from '../../scripts/private-redis';
 import { freePort } from './ports';
 import type { Stack } from './stack';
 
@@ -73,7 +73,7 @@ export async function waitForRestart(
 
 /** A redis-server the test owns, with AOF on a private directory, that it can kill and restart. */
 export class OwnedRedis {
-  private process: ChildProcess | null = null;
+  private server: PrivateRedis | null = null;
 
   private constructor(
     readonly port: number,
@@ -90,40 +90,13 @@ export class OwnedRedis {
     return redis;
   }
 
+  /** Starts (or starts again) on the same port and directory, so the AOF is read back. */
   async start(): Promise<void> {
-    this.process = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--save',
-        '',
-        '--dir',
-        this.dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    await eventually('redis to answer', async () => {
-      const client = new Redis(this.url, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 0,
-        retryStrategy: () => null,
-      });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-        return (await client.ping()) === 'PONG';
-      } catch {
-        return false;
-      } finally {
-        client.disconnect();
-      }
+    this.server = await startPrivateRedis({
+      port: this.port,
+      dir: this.dir,
+      persistent: true,
+      ownProcessGroup: false,
     });
   }
 
@@ -131,30 +104,26 @@ export class OwnedRedis {
   async shutdown(): Promise<void> {
     const client = new Redis(this.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
     client.on('error', () => undefined);
-    const exited = this.exited();
     await client.call('SHUTDOWN').catch(() => undefined);
     client.disconnect();
-    await exited;
+    await this.server?.exited;
   }
 
   /** A crash: SIGKILL, no chance to flush anything. */
   async kill(): Promise<void> {
-    const exited = this.exited();
-    this.process?.kill('SIGKILL');
-    await exited;
+    const server = this.server;
+    if (!server) return;
+    try {
+      process.kill(server.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await server.exited;
   }
 
   async stop(): Promise<void> {
-    if (this.process && this.process.exitCode === null && this.process.signalCode === null) {
-      await this.kill();
-    }
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
-  }
-
-  private exited(): Promise<void> {
-    const child = this.process;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((resolve) => child.once('exit', () => resolve()));
   }
 }
 

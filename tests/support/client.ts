@@ -82,17 +82,27 @@ export class WsClient {
   }
 }
 
+/** Reads a run until it has ended or the time is up; returns what was read last. */
+export async function pollRun<T extends { state?: unknown }>(
+  read: () => Promise<T>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await read();
+    if (['DONE', 'FAILED', 'CANCELLED'].includes(String(run.state)) || Date.now() > deadline) {
+      return run;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function waitForRun(
   baseUrl: string,
   runId: string,
   timeoutMs = 30_000,
 ): Promise<RunView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await api<RunView>(baseUrl, `/api/runs/${runId}`);
-    if (['DONE', 'FAILED', 'CANCELLED'].includes(body.state) || Date.now() > deadline) return body;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return pollRun(async () => (await api<RunView>(baseUrl, `/api/runs/${runId}`)).body, timeoutMs);
 }
 
 /** Every event of a run so far, replayed over a fresh WebSocket. */

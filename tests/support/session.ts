@@ -1,4 +1,5 @@
 import WebSocket from 'ws';
+import { pollRun } from './client';
 
 /** A logged-in person: every request carries their session cookie (or a bearer token). */
 export class Session {
@@ -46,14 +47,7 @@ export class Session {
   }
 
   async waitForRun(runId: string, timeoutMs = 60_000): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const { body } = await this.call<Record<string, unknown>>(`/api/runs/${runId}`);
-      if (['DONE', 'FAILED', 'CANCELLED'].includes(String(body.state)) || Date.now() > deadline) {
-        return body;
-      }
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    return pollRun(async () => (await this.call(`/api/runs/${runId}`)).body, timeoutMs);
   }
 
   /** Opens the WebSocket with this person's credentials; resolves with the socket or the HTTP status that refused it. */

@@ -31,7 +31,7 @@ runMain(async () => {
     concurrency: env.APP_CONCURRENCY,
     handlers: (ctx) => {
       const deps = {
-        llm: createLlmClient(resolveLlmConfig(env), ctx.logger),
+        llm: createLlmClient(resolveLlmConfig(env), ctx.logger, ctx),
         runs: ctx.runs,
         apps: new AppStore(ctx.redis, ctx.keys),
         contents: new ContentStore(ctx.redis, ctx.keys),

@@ -1,4 +1,5 @@
 import {
+  estimateTokens,
   tokensBeforeVisible,
   type ChatMessage,
   type LlmClient,
@@ -6,6 +7,8 @@ import {
   type RunStore,
 } from '@hyperdesk/shared';
 import { TokenFrames } from './token-frames';
+
+const THINKING_EVERY_MS = 1000;
 
 export interface StreamDeps {
   llm: LlmClient;
@@ -39,10 +42,20 @@ export async function streamToRun(
     });
     first = false;
   }, deps.frameMs);
+  // While the model reasons the window says so: at the start, then at most once a second.
+  let thoughtAt = 0;
+  const onReasoning = (tokens: number): void => {
+    if (firstAt || Date.now() - thoughtAt < THINKING_EVERY_MS) return;
+    thoughtAt = Date.now();
+    void deps.runs
+      .appendEvent({ type: 'run.thinking', runId, at: thoughtAt, target: call.target, tokens })
+      .catch(() => undefined);
+  };
   const result = await deps.llm
     .chat({
       stage: call.stage,
       messages: call.messages,
+      onReasoning,
       onDelta: (delta, total) => {
         if (!firstAt) firstAt = Date.now();
         frames.push(delta, total);
@@ -53,7 +66,13 @@ export async function streamToRun(
     call.target === 'app'
       ? {
           ...result.metrics,
-          tokensBeforeVisible: tokensBeforeVisible(result.text, result.metrics.completionTokens),
+          // Of the answer's tokens: a call that reasoned counts its reasoning as completion too.
+          tokensBeforeVisible: tokensBeforeVisible(
+            result.text,
+            result.metrics.reasoningMs === undefined
+              ? result.metrics.completionTokens
+              : estimateTokens(result.text),
+          ),
         }
       : result.metrics;
   await deps.runs.recordLlmCall(runId, metrics);

@@ -18,12 +18,19 @@ import { contextRoutes } from './routes/context';
 import { desktopRoutes } from './routes/desktop';
 import { monoRoutes } from './routes/mono';
 import { noticeRoutes } from './routes/notices';
-import { operationsRoutes } from './routes/operations';
+import { BOARD_PATH, operationsRoutes } from './routes/operations';
 import { toolRoutes } from './routes/tools';
 import { vendorRoutes } from './routes/vendor';
 import { healthRoutes } from './routes/health';
 import { runRoutes } from './routes/runs';
 import { wsRoutes } from './routes/ws';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route the gateway's own code registers (plugins' and HEAD routes apart). */
+    routeTable: readonly { method: string; url: string }[];
+  }
+}
 
 /** Builds the gateway (plugins and routes) without listening. */
 export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
@@ -31,6 +38,16 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
     trustProxy: deps.env.TRUST_PROXY,
     loggerInstance: deps.logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+  });
+  const routeTable: { method: string; url: string }[] = [];
+  app.decorate('routeTable', routeTable);
+  let recording = true;
+  app.addHook('onRoute', (route) => {
+    if (!recording || route.url.startsWith(BOARD_PATH)) return;
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url });
+    }
   });
   registerErrorHandler(app);
   registerJsonLimits(app);
@@ -53,6 +70,7 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   vendorRoutes(app);
   wsRoutes(app, deps);
   await operationsRoutes(app, deps, mode);
+  recording = false;
   if (existsSync(deps.env.WEB_DIST)) {
     await app.register(fastifyStatic, {
       root: deps.env.WEB_DIST,

@@ -121,6 +121,8 @@ export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<voi
     for (const attempt of [0, 1]) {
       const startedAt = Date.now();
       let streamed = 0;
+      // The answer as the app received it: the client passes on no reasoning.
+      let answer = '';
       let result;
       try {
         result = await deps.llm.chat({
@@ -129,6 +131,7 @@ export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<voi
           signal,
           onDelta: (text, total) => {
             streamed = total;
+            answer += text;
             send({ type: 'token', text });
           },
         });
@@ -139,13 +142,13 @@ export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<voi
       await record(result.metrics);
       tokens += result.metrics.completionTokens;
       if (!body.schema) {
-        send({ type: 'done', text: result.text, tokens });
+        send({ type: 'done', text: answer, tokens });
         return;
       }
       const problem = await structuredProblem(result.text, body.schema);
       if (problem === null) {
         const parsed = extractJson(result.text);
-        send({ type: 'done', text: result.text, value: parsed.ok ? parsed.value : null, tokens });
+        send({ type: 'done', text: answer, value: parsed.ok ? parsed.value : null, tokens });
         return;
       }
       if (attempt === 1) {
@@ -159,7 +162,7 @@ export async function answerAsk(deps: GatewayDeps, input: AskInput): Promise<voi
       send({ type: 'retry', problem });
       conversation = [
         ...messages,
-        { role: 'assistant', content: result.text },
+        { role: 'assistant', content: answer },
         { role: 'user', content: reaskMessage(problem) },
       ];
     }

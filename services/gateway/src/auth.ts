@@ -57,6 +57,34 @@ function needsAuth(path: string): boolean {
   return (path.startsWith('/api/') && path !== '/api/auth/login') || path === '/ws';
 }
 
+export const LOG_IN_FIRST =
+  'Log in first (POST /api/auth/login) or send Authorization: Bearer <token>.';
+
+/** The token of `Authorization: Bearer <token>`, if the request carries one. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+}
+
+/**
+ * Who a request's credential names (a bearer token first, else the session cookie) and that
+ * credential; in local mode everyone is the local admin. Null when neither names anyone.
+ */
+export async function findCaller(
+  request: FastifyRequest,
+  deps: GatewayDeps,
+  mode: 'local' | 'accounts',
+): Promise<{ user: UserView; credential: Credential } | null> {
+  if (mode === 'local') return { user: LOCAL_USER, credential: { kind: 'local' } };
+  const bearer = bearerToken(request);
+  if (bearer) {
+    const user = await deps.users.userForToken(bearer);
+    return user ? { user, credential: { kind: 'token', value: bearer } } : null;
+  }
+  const cookie = readCookie(request, SESSION_COOKIE);
+  const user = cookie ? await deps.users.userForSession(cookie) : null;
+  return user && cookie ? { user, credential: { kind: 'session', value: cookie } } : null;
+}
+
 /**
  * Who is asking: a session cookie or `Authorization: Bearer <token>`, checked on every API
  * route and on the WebSocket upgrade; then where the request comes from (`checkOrigin`).
@@ -76,29 +104,10 @@ export function registerAuth(
       throw new HyperdeskError('CROSS_SITE', 'Requests from other sites are refused.', 403);
     }
     if (!needsAuth(path)) return;
-    if (mode === 'local') {
-      request.user = LOCAL_USER;
-      request.credential = { kind: 'local' };
-    } else {
-      const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
-      const cookie = bearer ? null : readCookie(request, SESSION_COOKIE);
-      const user = bearer
-        ? await deps.users.userForToken(bearer)
-        : cookie
-          ? await deps.users.userForSession(cookie)
-          : null;
-      if (!user) {
-        throw new HyperdeskError(
-          'UNAUTHORIZED',
-          'Log in first (POST /api/auth/login) or send Authorization: Bearer <token>.',
-          401,
-        );
-      }
-      request.user = user;
-      request.credential = bearer
-        ? { kind: 'token', value: bearer }
-        : { kind: 'session', value: cookie ?? '' };
-    }
+    const found = await findCaller(request, deps, mode);
+    if (!found) throw new HyperdeskError('UNAUTHORIZED', LOG_IN_FIRST, 401);
+    request.user = found.user;
+    request.credential = found.credential;
     checkOrigin(request, path, deps.env.ALLOWED_ORIGINS);
     await countRequest(deps, request.user.name);
   });

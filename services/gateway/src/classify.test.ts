@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunRecord } from '@hyperdesk/shared';
-import { routeClassification, type Classification } from './classify';
+import { routeClassification, toolCatalog, type Classification } from './classify';
 
 const run: RunRecord = {
   id: 'run_1',
@@ -57,5 +57,33 @@ describe('routeClassification with open windows', () => {
     ]);
     expect(next.patch?.intent).toBe('new_app');
     expect(next.patch?.appId).toBeUndefined();
+  });
+});
+
+describe('toolCatalog', () => {
+  const tools = [
+    { name: 'word_count', description: 'Counts the words of a text.' },
+    { name: 'disk_usage', description: 'Used and free space of each mounted disk.' },
+  ];
+
+  it('lists every tool of a small library, one line each', () => {
+    expect(toolCatalog(tools, 'a dashboard')).toBe(
+      '- word_count: Counts the words of a text.\n- disk_usage: Used and free space of each mounted disk.',
+    );
+  });
+
+  it('keeps a large library within bounds, the tools the request names first', () => {
+    const many = [
+      ...Array.from({ length: 500 }, (_, i) => ({
+        name: `tool_${i}`,
+        description: `Does thing number ${i} in a long and careful way. `.repeat(10),
+      })),
+      ...tools,
+    ];
+    const catalog = toolCatalog(many, 'show my disk usage as a chart');
+    expect(catalog.length).toBeLessThanOrEqual(4_200);
+    expect(catalog.split('\n')[0]).toMatch(/^- disk_usage: /);
+    expect(catalog).toMatch(/\(\d+ more tools not listed/);
+    expect(catalog.split('\n').every((line) => line.length < 200)).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import {
   type Next,
   type RunRecord,
   type RunStore,
+  type ToolStore,
 } from '@hyperdesk/shared';
 
 export type Classification = ClassifyReply;
@@ -30,6 +31,57 @@ appId: when no current app is given but the request changes one of the open wind
 ("add a button to my notes window"), intent "update_app" and that window's app id. A request
 that only reads another window's data ("chart the numbers from my CSV window") is a
 "new_app" that uses that window's published context keys; leave appId out then.`;
+
+export interface ToolBrief {
+  name: string;
+  description: string;
+}
+
+/** About 1,000 tokens: the library's share of the classify prompt, however large it grows. */
+const CATALOG_MAX_CHARS = 4_000;
+const DESCRIPTION_MAX_CHARS = 120;
+
+function words(text: string): Set<string> {
+  return new Set(
+    text
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((w) => w.length >= 3),
+  );
+}
+
+/**
+ * The tool library as the classifier sees it: `- name: description`, one line per tool, at
+ * most `maxChars`. A library that does not fit lists first the tools that share words with
+ * the request (then the newest), and says how many it left out.
+ */
+export function toolCatalog(
+  tools: readonly ToolBrief[],
+  request: string,
+  maxChars = CATALOG_MAX_CHARS,
+): string {
+  const wanted = words(request);
+  const score = (t: ToolBrief): number =>
+    [...words(`${t.name.replace(/_/g, ' ')} ${t.description}`)].filter((w) => wanted.has(w)).length;
+  // Array.prototype.sort is stable: equal scores keep the library's newest-first order.
+  const ranked = [...tools].sort((a, b) => score(b) - score(a));
+  const lines: string[] = [];
+  let used = 0;
+  for (const tool of ranked) {
+    const description =
+      tool.description.length > DESCRIPTION_MAX_CHARS
+        ? `${tool.description.slice(0, DESCRIPTION_MAX_CHARS - 1)}…`
+        : tool.description;
+    const line = `- ${tool.name}: ${description.replace(/\s+/g, ' ')}`;
+    if (used + line.length + 1 > maxChars) break;
+    lines.push(line);
+    used += line.length + 1;
+  }
+  const left = tools.length - lines.length;
+  if (left > 0)
+    lines.push(`(${left} more tools not listed: none of them shares words with the request)`);
+  return lines.join('\n');
+}
 
 export interface ClassifyContext {
   toolCatalog: string;
@@ -109,6 +161,8 @@ export async function classify(
   deps: {
     llm: LlmClient;
     runs: RunStore;
+    /** The tool library: a request existing tools serve goes straight to generation. */
+    tools: Pick<ToolStore, 'briefs'>;
     currentAppTitle?: string;
     openWindows?: OpenWindow[];
   },
@@ -117,12 +171,11 @@ export async function classify(
   const value = await chatJsonForRun(deps.llm, deps.runs, run.id, {
     stage: 'classify',
     messages: classifyMessages(run, {
-      toolCatalog: '',
+      toolCatalog: toolCatalog(await deps.tools.briefs(), run.prompt),
       ...(deps.currentAppTitle ? { currentAppTitle: deps.currentAppTitle } : {}),
       openWindows: windows,
     }),
     schema: ClassifyReply,
-    temperature: 0,
   });
   const next = routeClassification(
     run,

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const apps = new AppStore(redis, keys);
   const queues = new JobQueues(redis, keys.queuePrefix);
   watchQueueDepths(queues, logger);
-  const llm = createLlmClient(resolveLlmConfig(env), logger);
+  const llm = createLlmClient(resolveLlmConfig(env), logger, { redis, keys });
   const deps: GatewayDeps = {
     env,
     logger,
@@ -82,6 +82,7 @@ async function main(): Promise<void> {
           return classify(run, {
             llm,
             runs,
+            tools: deps.tools,
             openWindows: windows,
             ...(app ? { currentAppTitle: app.title } : {}),
           });

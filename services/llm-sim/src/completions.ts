@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { fallbackAnswer } from './fallback';
 import { applyContentFault, isContentFault } from './faults';
-import { answerDurationMs, pacedBatches, tokenize, wait, type Pace } from './pacing';
+import { answerDurationMs, pacedBatches, TICK_MS, tokenize, wait, type Pace } from './pacing';
 import { ChatRequest, readConversation, type Conversation } from './request';
 import type { RequestLog } from './request-log';
 import type { ResponseStep, ScenarioBook } from './scenarios';
@@ -33,6 +33,21 @@ function clientGone(reply: FastifyReply): AbortSignal {
 interface Answer {
   tokens: string[];
   finishReason: 'stop' | 'length';
+  /** Deltas streamed before the answer: reasoning in its field, or inline `<think>` pieces. */
+  reasoning: { field: 'reasoning' | 'reasoning_content' | 'content'; pieces: string[] } | null;
+}
+
+/**
+ * The reasoning deltas, one small piece each, so a `<think>` tag arrives split across chunks
+ * as real streams split it (`<thi`, `nk>`).
+ */
+function reasoningDeltas(step: ResponseStep): Answer['reasoning'] {
+  if (step.reasoning === undefined) return null;
+  const pieces = tokenize(step.reasoning);
+  if (step.reasoningAs === 'think') {
+    return { field: 'content', pieces: ['<thi', 'nk>\n', ...pieces, '\n</th', 'ink>\n\n'] };
+  }
+  return { field: step.reasoningAs ?? 'reasoning', pieces };
 }
 
 function shapeAnswer(step: ResponseStep, conversation: Conversation): Answer {
@@ -48,7 +63,7 @@ function shapeAnswer(step: ResponseStep, conversation: Conversation): Answer {
     tokens = tokens.slice(0, conversation.maxTokens);
     finishReason = 'length';
   }
-  return { tokens, finishReason };
+  return { tokens, finishReason, reasoning: reasoningDeltas(step) };
 }
 
 function usage(conversation: Conversation, completionTokens: number) {
@@ -100,6 +115,14 @@ async function streamAnswer(reply: FastifyReply, input: StreamInput): Promise<vo
     [SCENARIO_HEADER]: input.scenario,
   });
   let first = true;
+  if (answer.reasoning) {
+    send(chunk({ role: 'assistant', content: '' }));
+    first = false;
+    for (const piece of answer.reasoning.pieces) {
+      if (!(await wait(TICK_MS, input.signal))) break;
+      send(chunk({ [answer.reasoning.field]: piece }));
+    }
+  }
   for await (const batch of pacedBatches(
     answer.tokens,
     input.pace,
@@ -169,13 +192,48 @@ export async function handleCompletion(
     'completion',
   );
   const signal = clientGone(reply);
-  const logged = deps.log.start({ stage: conversation.stage, scenario, user: conversation.user });
+  const logged = deps.log.start({
+    stage: conversation.stage,
+    scenario,
+    user: conversation.user,
+    maxTokens: conversation.maxTokens,
+    temperature: body.temperature ?? null,
+    reasoningEffort: body.reasoning_effort ?? null,
+    responseFormat: body.response_format?.type ?? null,
+  });
   reply.raw.on('close', () => {
     logged.status = reply.raw.writableFinished ? 'done' : 'aborted';
   });
 
+  const refused = step.rejects?.find((field) => body[field] !== undefined && body[field] !== null);
+  if (refused) {
+    logged.httpStatus = 400;
+    reply.header(SCENARIO_HEADER, scenario);
+    return reply.code(400).send({
+      error: {
+        message: `Unsupported parameter: '${refused}' is not supported with this model.`,
+        type: 'invalid_request_error',
+        param: refused,
+        code: 'unsupported_parameter',
+      },
+    });
+  }
+
   if (step.fault === '429' || step.fault === '500') {
-    const retryAfterMs = step.retryAfterMs ?? (step.fault === '429' ? 100 : undefined);
+    logged.httpStatus = Number(step.fault);
+    const resets = step.resetRequests !== undefined || step.resetTokens !== undefined;
+    // Cerebras and Groq name when each limit resets and send no retry-after.
+    if (step.resetRequests !== undefined) {
+      reply.header('x-ratelimit-limit-requests', '30');
+      reply.header('x-ratelimit-remaining-requests', '0');
+      reply.header('x-ratelimit-reset-requests', step.resetRequests);
+    }
+    if (step.resetTokens !== undefined) {
+      reply.header('x-ratelimit-limit-tokens', '60000');
+      reply.header('x-ratelimit-remaining-tokens', '0');
+      reply.header('x-ratelimit-reset-tokens', step.resetTokens);
+    }
+    const retryAfterMs = step.retryAfterMs ?? (step.fault === '429' && !resets ? 100 : undefined);
     if (retryAfterMs !== undefined) {
       reply.header('retry-after-ms', String(retryAfterMs));
       reply.header('retry-after', String(Math.max(1, Math.ceil(retryAfterMs / 1000))));

@@ -8,6 +8,13 @@ export interface LoggedRequest {
   at: number;
   /** answering → done, or aborted when the client went away before the answer ended. */
   status: 'answering' | 'done' | 'aborted';
+  /** The request settings it carried (null: not sent). */
+  maxTokens: number | null;
+  temperature: number | null;
+  reasoningEffort: string | null;
+  responseFormat: string | null;
+  /** The HTTP status it was answered with (400 for a refused field, 429, 500, else 200). */
+  httpStatus: number;
 }
 
 const KEEP = 200;
@@ -17,8 +24,9 @@ export class RequestLog {
   private entries: LoggedRequest[] = [];
   private next = 1;
 
-  start(input: Pick<LoggedRequest, 'stage' | 'scenario' | 'user'>): LoggedRequest {
+  start(input: Omit<LoggedRequest, 'id' | 'at' | 'status' | 'httpStatus'>): LoggedRequest {
     const entry: LoggedRequest = {
+      httpStatus: 200,
       ...input,
       user: input.user.slice(0, 500),
       id: this.next++,

@@ -17,6 +17,9 @@ export const ChatRequest = z.object({
   max_tokens: z.number().int().positive().nullish(),
   max_completion_tokens: z.number().int().positive().nullish(),
   metadata: z.record(z.string(), z.unknown()).nullish(),
+  temperature: z.number().nullish(),
+  reasoning_effort: z.string().nullish(),
+  response_format: z.object({ type: z.string() }).loose().nullish(),
 });
 export type ChatRequest = z.infer<typeof ChatRequest>;
 

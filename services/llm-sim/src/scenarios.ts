@@ -12,6 +12,19 @@ export const Fault = z.preprocess(
 );
 export type Fault = z.infer<typeof Fault>;
 
+/** How reasoning is streamed: in its own delta field, or inline in the content as `<think>`. */
+export const ReasoningShape = z.enum(['reasoning', 'reasoning_content', 'think']);
+export type ReasoningShape = z.infer<typeof ReasoningShape>;
+
+/** Request fields a response can refuse with a 400, as a model that does not take them. */
+export const RejectableField = z.enum(['temperature', 'reasoning_effort', 'response_format']);
+export type RejectableField = z.infer<typeof RejectableField>;
+
+/** A provider's reset duration: `1s`, `6m0s`, `120ms`, `2m59.56s`. */
+const RateLimitDuration = z
+  .string()
+  .regex(/^(\d+(\.\d+)?(ms|s|m|h))+$/, 'a duration like 1s, 6m0s or 120ms');
+
 const ScenarioResponseFile = z
   .object({
     content: z.string().optional(),
@@ -22,6 +35,11 @@ const ScenarioResponseFile = z
     tokensPerS: z.number().positive().optional(),
     retryAfterMs: z.number().min(0).optional(),
     finishReason: z.enum(['stop', 'length']).optional(),
+    reasoning: z.string().min(1).optional(),
+    reasoningAs: ReasoningShape.optional(),
+    rejects: z.array(RejectableField).min(1).optional(),
+    resetRequests: RateLimitDuration.optional(),
+    resetTokens: RateLimitDuration.optional(),
   })
   .strict()
   .refine((r) => !(r.content !== undefined && r.contentFile !== undefined), {
@@ -30,6 +48,10 @@ const ScenarioResponseFile = z
   .refine((r) => r.times === undefined || r.fault === '429' || r.fault === '500', {
     message: 'times only applies to the 429 and 500 faults',
     path: ['times'],
+  })
+  .refine((r) => (r.resetRequests ?? r.resetTokens) === undefined || r.fault === '429', {
+    message: 'resetRequests / resetTokens only apply to the 429 fault',
+    path: ['resetRequests'],
   });
 
 const ScenarioFileEntry = z
@@ -58,6 +80,14 @@ export interface ResponseStep {
   retryAfterMs?: number;
   /** The finish reason sent with the whole content (`length`: as if cut at the token limit). */
   finishReason?: 'stop' | 'length';
+  /** Reasoning streamed before the answer, as `reasoningAs` says (default `reasoning`). */
+  reasoning?: string;
+  reasoningAs?: ReasoningShape;
+  /** A request carrying any of these fields gets a 400 naming it. */
+  rejects?: RejectableField[];
+  /** With a 429: `x-ratelimit-reset-requests` / `-tokens` instead of `retry-after`. */
+  resetRequests?: string;
+  resetTokens?: string;
 }
 
 export type TextMatcher = (text: string) => boolean;
@@ -91,11 +121,16 @@ function toSteps(response: z.infer<typeof ScenarioResponseFile>, content?: strin
     ...(response.ttftMs !== undefined ? { ttftMs: response.ttftMs } : {}),
     ...(response.tokensPerS !== undefined ? { tokensPerS: response.tokensPerS } : {}),
     ...(response.finishReason !== undefined ? { finishReason: response.finishReason } : {}),
+    ...(response.reasoning !== undefined ? { reasoning: response.reasoning } : {}),
+    ...(response.reasoningAs !== undefined ? { reasoningAs: response.reasoningAs } : {}),
+    ...(response.rejects !== undefined ? { rejects: response.rejects } : {}),
   };
   if (!response.fault) return [answer];
   const failing: ResponseStep = {
     fault: response.fault,
     ...(response.retryAfterMs !== undefined ? { retryAfterMs: response.retryAfterMs } : {}),
+    ...(response.resetRequests !== undefined ? { resetRequests: response.resetRequests } : {}),
+    ...(response.resetTokens !== undefined ? { resetTokens: response.resetTokens } : {}),
   };
   if (response.times === undefined) return [{ ...answer, ...failing }];
   return [...Array.from({ length: response.times }, () => failing), answer];

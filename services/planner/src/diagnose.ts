@@ -47,7 +47,6 @@ export async function diagnose(run: RunRecord, deps: DiagnoseDeps): Promise<Next
         : tools.length === 0
           ? 'The app uses no tools, so the fault cannot be in a tool: answer with "fault": "app".'
           : `"tool" must be one of the app's tools: ${tools.map((t) => t.name).join(', ')}.`,
-    temperature: 0,
     messages: [
       { role: 'system', content: SYSTEM },
       {

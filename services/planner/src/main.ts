@@ -21,7 +21,7 @@ runMain(async () => {
     handlers: (ctx) => {
       const deps = {
         ...ctx,
-        llm: createLlmClient(resolveLlmConfig(env), ctx.logger),
+        llm: createLlmClient(resolveLlmConfig(env), ctx.logger, ctx),
         tools: new ToolStore(ctx.redis, ctx.keys),
         apps: new AppStore(ctx.redis, ctx.keys),
       };

@@ -64,7 +64,6 @@ export async function planTools(run: RunRecord, deps: PlanDeps): Promise<Next> {
       messages: planMessages(run, await deps.tools.catalog()),
       schema: ToolPlan,
       check: (value) => planProblem(normalizePlan(value), run, existing),
-      temperature: 0,
     }),
   );
 

@@ -139,7 +139,7 @@ async function askForCode(
   let problem = '';
   let text = '';
   for (const attempt of [0, 1]) {
-    const result = await deps.llm.chat({ stage, messages: conversation, temperature: 0.2 });
+    const result = await deps.llm.chat({ stage, messages: conversation });
     if (runId) await deps.runs.recordLlmCall(runId, result.metrics);
     text = result.text;
     const { code, truncated } = extractCode(result.text, 'python');

@@ -24,7 +24,7 @@ runMain(async () => {
     handlers: (ctx) => {
       const deps = {
         ...ctx,
-        llm: createLlmClient(resolveLlmConfig(env), ctx.logger),
+        llm: createLlmClient(resolveLlmConfig(env), ctx.logger, ctx),
         runner: new RunnerClient(env.RUNNER_URL),
         tools: new ToolStore(ctx.redis, ctx.keys),
         contents: new ContentStore(ctx.redis, ctx.keys),

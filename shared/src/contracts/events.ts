@@ -27,6 +27,14 @@ export const RunEventBody = z.discriminatedUnion('type', [
   }),
   z.object({
     ...base,
+    type: z.literal('run.thinking'),
+    /** The document the model is about to write. */
+    target: z.enum(['app', 'content']),
+    /** Reasoning tokens so far in this call (the reasoning itself is never sent). */
+    tokens: z.number(),
+  }),
+  z.object({
+    ...base,
     type: z.literal('run.app'),
     appId: z.string(),
     version: z.number(),

@@ -111,13 +111,20 @@ export const LlmCallMetrics = z.object({
   stage: LlmStage,
   model: z.string(),
   startedAt: z.number(),
+  /** ms to the first token of the answer itself (reasoning excluded); null if none came. */
   ttftMs: z.number().nullable(),
   durationMs: z.number(),
   promptTokens: z.number(),
+  /** Every generated token, reasoning included (what the provider bills). */
   completionTokens: z.number(),
+  /** Answer tokens per second after the first answer token (reasoning not counted). */
   tokensPerS: z.number().nullable(),
   /** An app call: tokens written before the app's <body> showed anything (null: it never did). */
   tokensBeforeVisible: z.number().nullable().optional(),
+  /** ms to the first reasoning token, when the model reasoned before answering. */
+  firstReasoningMs: z.number().optional(),
+  /** ms the model spent reasoning: from its first reasoning token to its first answer token. */
+  reasoningMs: z.number().optional(),
 });
 export type LlmCallMetrics = z.infer<typeof LlmCallMetrics>;
 

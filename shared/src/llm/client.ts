@@ -1,14 +1,19 @@
-import { OpenAI } from 'openai';
+import { BadRequestError, OpenAI } from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import type { z } from 'zod';
 import type { LlmCallMetrics, LlmStage } from '../contracts/run';
 import { jobLogger } from '../job-log';
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../keys';
 import type { Logger } from '../logger';
+import { RatePacer, rateLimitedFetch } from './rate-limits';
 import { recordLlmCall, recordLlmFailure } from '../metrics';
 import { unavailableError } from './failures';
 import { chatJsonWithReask, type ReplyCheck } from './json-reply';
 import { callMetrics, tokensForChars, type ReportedUsage } from './metrics';
 import type { LlmConfig } from './providers';
+import { ReasoningSplitter, type StreamPiece } from './reasoning-stream';
+import { refusedField, requestFields, type RefusableField } from './request-settings';
 import { STAGE_HEADER } from './stages';
 
 export interface ChatMessage {
@@ -19,10 +24,14 @@ export interface ChatMessage {
 export interface ChatOptions {
   stage: LlmStage;
   messages: ChatMessage[];
-  /** Called for every piece of answer text, with the running completion token count. */
+  /** Called for every piece of answer text (never reasoning), with the answer tokens so far. */
   onDelta?: (text: string, totalTokens: number) => void;
+  /** Called while the model reasons before (or between) its answer, with the reasoning tokens so far. */
+  onReasoning?: (reasoningTokens: number) => void;
   signal?: AbortSignal;
+  /** Overrides the stage's output cap (request-settings.ts). */
   maxTokens?: number;
+  /** Overrides the stage's temperature; dropped for models that refuse it. */
   temperature?: number;
 }
 
@@ -72,44 +81,71 @@ function chunkText(chunk: ChatCompletionChunk): { content: string; reasoning: st
 function chunkUsage(chunk: ChatCompletionChunk): ReportedUsage | null {
   const usage = chunk.usage ?? (chunk as { x_groq?: { usage?: typeof chunk.usage } }).x_groq?.usage;
   if (!usage) return null;
-  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens };
+  const reasoningTokens = usage.completion_tokens_details?.reasoning_tokens;
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: usage.completion_tokens,
+    ...(typeof reasoningTokens === 'number' ? { reasoningTokens } : {}),
+  };
 }
 
 interface StreamTally {
+  /** The answer as the model wrote it (inline reasoning included: the parsers read it). */
   text: string;
   /** Characters of answer and reasoning text, for token estimates. */
   generatedChars: number;
+  reasoningChars: number;
+  /** First answer text (reasoning excluded). */
   ttftMs: number | null;
+  firstReasoningMs: number | null;
   finishReason: string | null;
   usage: ReportedUsage | null;
 }
 
-/** Reads a completion stream to its end, passing answer text on as it arrives. */
+/**
+ * Reads a completion stream to its end, passing answer text on as it arrives. Reasoning,
+ * whether in its own field or inline as `<think>`, is never passed on as answer text.
+ */
 async function readStream(
   stream: AsyncIterable<ChatCompletionChunk>,
   t0: number,
   onChunk: () => void,
-  onDelta?: ChatOptions['onDelta'],
+  options: Pick<ChatOptions, 'onDelta' | 'onReasoning'>,
 ): Promise<StreamTally> {
   const tally: StreamTally = {
     text: '',
     generatedChars: 0,
+    reasoningChars: 0,
     ttftMs: null,
+    firstReasoningMs: null,
     finishReason: null,
     usage: null,
+  };
+  const splitter = new ReasoningSplitter();
+  let answerChars = 0;
+  const take = ({ content, reasoning }: StreamPiece): void => {
+    if (reasoning !== '') {
+      tally.firstReasoningMs ??= performance.now() - t0;
+      tally.reasoningChars += reasoning.length;
+      options.onReasoning?.(tokensForChars(tally.reasoningChars));
+    }
+    if (content !== '') {
+      tally.ttftMs ??= performance.now() - t0;
+      answerChars += content.length;
+      options.onDelta?.(content, tokensForChars(answerChars));
+    }
   };
   for await (const chunk of stream) {
     onChunk();
     tally.usage = chunkUsage(chunk) ?? tally.usage;
     tally.finishReason = chunk.choices[0]?.finish_reason ?? tally.finishReason;
     const { content, reasoning } = chunkText(chunk);
-    if (content === '' && reasoning === '') continue;
-    tally.ttftMs ??= performance.now() - t0;
     tally.generatedChars += content.length + reasoning.length;
-    if (content === '') continue;
     tally.text += content;
-    onDelta?.(content, tokensForChars(tally.generatedChars));
+    if (reasoning !== '') take({ content: '', reasoning });
+    if (content !== '') take(splitter.push(content));
   }
+  take(splitter.end());
   return tally;
 }
 
@@ -132,8 +168,37 @@ function stallWatch(timeoutMs: number, abort: AbortController) {
   return watch;
 }
 
-export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
+export interface LlmClientOptions {
+  /** Where every worker's shared request budget lives; without it each client paces alone. */
+  redis?: Redis;
+  keys?: RedisKeys;
+}
+
+export function createLlmClient(
+  config: LlmConfig,
+  logger?: Logger,
+  options: LlmClientOptions = {},
+): LlmClient {
+  const pacer =
+    options.redis && options.keys
+      ? new RatePacer(
+          options.redis,
+          options.keys.llmPace(config.provider, config.model),
+          config.requests.requestsPerMinute,
+        )
+      : null;
   const openai = new OpenAI({
+    fetch: rateLimitedFetch({
+      pacer,
+      maxRetries: config.maxRetries,
+      // The wait counts against the request timeout; leave the answer room.
+      maxWaitMs: Math.min(config.requests.rateLimitWaitMs, config.timeoutMs / 2),
+      onPacerError: (err) =>
+        logger?.warn(
+          { err: err instanceof Error ? err.message : String(err) },
+          'rate pacing skipped',
+        ),
+    }),
     baseURL: config.baseURL,
     apiKey: config.apiKey ?? 'none',
     organization: null,
@@ -143,6 +208,44 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
   });
   const labels = { llm: config.provider, model: config.model };
   const log = logger?.child(labels);
+  /** Fields this model refused with a 400: left out of every later request. */
+  const refused = new Set<RefusableField>();
+  const target = {
+    provider: config.provider,
+    model: config.model,
+    maxTokensField: config.quirks.maxTokensField,
+    settings: config.requests,
+  };
+
+  /**
+   * Opens the completion stream with the stage's request settings. A 400 that names one of
+   * the optional fields (temperature, reasoning effort, JSON mode) is asked again without it,
+   * and the field is not sent again: the model still answers, just without that setting.
+   */
+  async function createStream(options: ChatOptions, signal: AbortSignal) {
+    for (;;) {
+      try {
+        return await openai.chat.completions.create(
+          {
+            model: config.model,
+            messages: options.messages,
+            stream: true,
+            ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
+            ...requestFields(target, options.stage, refused, options),
+          },
+          { headers: { [STAGE_HEADER]: options.stage }, signal },
+        );
+      } catch (err) {
+        const field = err instanceof BadRequestError ? refusedField(err.param, err.message) : null;
+        if (field === null || refused.has(field)) throw err;
+        refused.add(field);
+        log?.warn(
+          { stage: options.stage, field, err: err instanceof Error ? err.message : '' },
+          'model refused a request field; sending without it',
+        );
+      }
+    }
+  }
 
   async function chat(options: ChatOptions): Promise<ChatResult> {
     const { stage, messages, signal } = options;
@@ -158,19 +261,9 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
 
     let tally: StreamTally;
     try {
-      const stream = await openai.chat.completions.create(
-        {
-          model: config.model,
-          messages,
-          stream: true,
-          ...(config.quirks.streamUsage ? { stream_options: { include_usage: true } } : {}),
-          ...(options.maxTokens ? { [config.quirks.maxTokensField]: options.maxTokens } : {}),
-          ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
-        },
-        { headers: { [STAGE_HEADER]: stage }, signal: abort.signal },
-      );
+      const stream = await createStream(options, abort.signal);
       stall.poke();
-      tally = await readStream(stream, t0, stall.poke, options.onDelta);
+      tally = await readStream(stream, t0, stall.poke, options);
       // The SDK ends the iteration quietly when its signal aborts mid-stream.
       if (abort.signal.aborted) throw abort.signal.reason;
     } catch (err) {
@@ -191,9 +284,11 @@ export function createLlmClient(config: LlmConfig, logger?: Logger): LlmClient {
         model: config.model,
         startedAt,
         ttftMs: tally.ttftMs,
+        firstReasoningMs: tally.firstReasoningMs,
         durationMs: performance.now() - t0,
         promptChars,
         completionChars: tally.generatedChars,
+        reasoningChars: tally.reasoningChars,
       },
       tally.usage,
     );

@@ -2,6 +2,7 @@ import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
 import type { LlmCallMetrics, LlmStage } from '../contracts/run';
 import { LlmOutputError, LlmUnavailableError } from '../errors';
 import type { LlmConfig } from './providers';
+import { describeRefusal, readRateLimits } from './rate-limits';
 
 /** The model's answer was unusable even after a re-ask; carries the metrics of every call made. */
 export class LlmJsonOutputError extends LlmOutputError {
@@ -65,7 +66,10 @@ export function unavailableError(err: unknown, ctx: FailureContext): LlmUnavaila
         return `${where} does not serve this model or URL (${detail}). Set LLM_MODEL / LLM_BASE_URL. ${config.hint}`;
       }
       if (err.status === 429) {
-        return `${where} is rate limiting (${detail}) after ${attempts}. Wait a minute or lower the load.`;
+        const limit = err.headers ? describeRefusal(readRateLimits(err.headers)) : null;
+        return limit
+          ? `${where} refused the ${stage} request after ${attempts}: ${limit}. Try again then, or lower the load (LLM_REQUESTS_PER_MINUTE paces every worker).`
+          : `${where} is rate limiting (${detail}) after ${attempts}. Wait a minute or lower the load.`;
       }
       if (err.status >= 500) {
         return `${where} failed (${detail}) after ${attempts}. ${config.hint}`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LlmRequestEnv, resolveRequestSettings, type RequestSettings } from './request-settings';
 
 export const LlmProvider = z.enum([
   'cerebras',
@@ -35,6 +36,7 @@ export const LlmEnv = z.object({
   GROQ_API_KEY: optionalText,
   OPENAI_API_KEY: optionalText,
   OPENROUTER_API_KEY: optionalText,
+  ...LlmRequestEnv.shape,
 });
 export type LlmEnv = z.infer<typeof LlmEnv>;
 
@@ -144,6 +146,8 @@ export interface LlmConfig {
   hint: string;
   timeoutMs: number;
   maxRetries: number;
+  /** Output caps, reasoning effort, temperature and JSON mode per stage (request-settings.ts). */
+  requests: RequestSettings;
 }
 
 /**
@@ -169,5 +173,6 @@ export function resolveLlmConfig(env: LlmEnv): LlmConfig {
     hint: preset.hint.replaceAll('<LLM_MODEL>', env.LLM_MODEL ?? preset.model),
     timeoutMs: env.LLM_TIMEOUT_MS,
     maxRetries: env.LLM_MAX_RETRIES,
+    requests: resolveRequestSettings(env),
   };
 }

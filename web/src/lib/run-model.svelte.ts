@@ -35,6 +35,8 @@ export class RunModel {
   tokensPerS = $state<number | null>(null);
   /** The app's HTML as streamed so far in the current generation. */
   appStream = $state('');
+  /** The model is reasoning before it writes (its first token has not come yet). */
+  thinking = $state(false);
   /** True from the first app token of a generation until its `run.app` arrives. */
   appStreaming = $state(false);
   /** Raw content of a virtual response (`target: 'content'`) or a tool's result. */
@@ -110,7 +112,12 @@ export class RunModel {
         this.intent = event.intent;
         if (event.title) this.title = event.title;
         break;
+      case 'run.thinking':
+        // A late hint after the first token changes nothing: the text is on its way.
+        if ((event.target === 'app' ? this.appStream : this.content) === '') this.thinking = true;
+        break;
       case 'run.token':
+        this.thinking = false;
         this.#token(event.target, event.text, event.tokens, event.tokensPerS, event.reset);
         break;
       case 'run.app':
@@ -147,6 +154,7 @@ export class RunModel {
   }
 
   #enter(state: RunState, error: string | undefined): void {
+    this.thinking = false;
     if (state === 'GENERATING_APP' || state === 'REPAIRING_APP') {
       // A new model call writes the document from the start.
       this.appStream = '';

@@ -90,27 +90,12 @@ export function appRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       prompt: `Edited by hand: ${meta.title}`,
       appId: id,
     });
-    const version = await deps.apps.saveVersion({
+    const version = await checkGivenVersion(deps, run, {
       appId: id,
-      runId: run.id,
-      owner: request.user.name,
       title: meta.title,
       prompt: meta.prompt,
       tools: meta.tools,
       html,
-    });
-    await deps.runs.appendEvent({
-      type: 'run.app',
-      runId: run.id,
-      at: Date.now(),
-      appId: id,
-      version,
-      title: meta.title,
-    });
-    await advance(deps, run.id, 'CHECKING_APP', {
-      title: meta.title,
-      intent: 'update_app',
-      tools: JSON.stringify(meta.tools),
     });
     return reply.status(202).send({ runId: run.id, appId: id, version });
   });
@@ -129,32 +114,43 @@ export function appRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       prompt: `Imported app: ${body.title}`,
     });
     const appId = AppStore.appIdForRun(run.id);
-    const version = await deps.apps.saveVersion({
+    if (body.data?.length) {
+      await data.write(request.user.name, appId, { clear: true, changes: body.data });
+    }
+    await checkGivenVersion(deps, run, {
       appId,
-      runId: run.id,
-      owner: request.user.name,
       title: body.title,
       prompt: run.prompt,
       tools: body.tools,
       html: body.html,
     });
-    if (body.data?.length) {
-      await data.write(request.user.name, appId, { clear: true, changes: body.data });
-    }
-    await deps.runs.appendEvent({
-      type: 'run.app',
-      runId: run.id,
-      at: Date.now(),
-      appId,
-      version,
-      title: body.title,
-    });
-    await advance(deps, run.id, 'CHECKING_APP', {
-      appId,
-      title: body.title,
-      intent: 'update_app',
-      tools: JSON.stringify(body.tools),
-    });
     return reply.status(202).send({ runId: run.id, appId });
   });
+}
+
+/**
+ * A version the person wrote or brought (a hand edit, an import) is saved as the run's app
+ * and checked (and repaired) like a generated one: the run goes straight to CHECKING_APP.
+ */
+async function checkGivenVersion(
+  deps: GatewayDeps,
+  run: { id: string; owner: string },
+  given: { appId: string; title: string; prompt: string; tools: string[]; html: string },
+): Promise<number> {
+  const version = await deps.apps.saveVersion({ ...given, runId: run.id, owner: run.owner });
+  await deps.runs.appendEvent({
+    type: 'run.app',
+    runId: run.id,
+    at: Date.now(),
+    appId: given.appId,
+    version,
+    title: given.title,
+  });
+  await advance(deps, run.id, 'CHECKING_APP', {
+    appId: given.appId,
+    title: given.title,
+    intent: 'update_app',
+    tools: JSON.stringify(given.tools),
+  });
+  return version;
 }

@@ -3,8 +3,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { QueueName, metricsRegistry, type UserView } from '@hyperdesk/shared';
-import { LOCAL_USER, SESSION_COOKIE, readCookie } from '../auth';
+import { QueueName, metricsRegistry } from '@hyperdesk/shared';
+import { LOG_IN_FIRST, bearerToken, findCaller } from '../auth';
 import type { GatewayDeps } from '../deps';
 
 export const BOARD_PATH = '/admin/queues';
@@ -71,34 +71,12 @@ async function refuseUnlessAdmin(
   deps: GatewayDeps,
   mode: 'local' | 'accounts',
 ): Promise<FastifyReply | null> {
-  const user = await caller(request, deps, mode);
-  if (!user) {
-    return reply.status(401).send({
-      error: 'Log in first (POST /api/auth/login) or send Authorization: Bearer <token>.',
-      code: 'UNAUTHORIZED',
-    });
-  }
+  const user = (await findCaller(request, deps, mode))?.user;
+  if (!user) return reply.status(401).send({ error: LOG_IN_FIRST, code: 'UNAUTHORIZED' });
   if (user.role !== 'admin') {
     return reply.status(403).send({ error: 'Only an admin can do this.', code: 'FORBIDDEN' });
   }
   return null;
-}
-
-/** The person asking, as the API's auth hook finds them: session cookie or bearer token. */
-async function caller(
-  request: FastifyRequest,
-  deps: GatewayDeps,
-  mode: 'local' | 'accounts',
-): Promise<UserView | null> {
-  if (mode === 'local') return LOCAL_USER;
-  const bearer = bearerToken(request);
-  if (bearer) return deps.users.userForToken(bearer);
-  const cookie = readCookie(request, SESSION_COOKIE);
-  return cookie ? deps.users.userForSession(cookie) : null;
-}
-
-function bearerToken(request: FastifyRequest): string | undefined {
-  return /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
 }
 
 function metricsTokenMatches(request: FastifyRequest, token: string | undefined): boolean {

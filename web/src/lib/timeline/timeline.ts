@@ -69,20 +69,30 @@ export function buildTimeline(view: RunView, events: RunEvent[], now: number): T
   calls.forEach((call) => {
     const rate = call.tokensPerS === null ? '' : `, ${formatRate(call.tokensPerS)}`;
     const ttft = call.ttftMs === null ? '' : `, first token ${formatMs(call.ttftMs)}`;
-    rows.push({
-      group: 'llm',
-      label: call.stage,
-      bars: [
-        {
-          label: call.stage,
-          start: call.startedAt - origin,
-          end: call.startedAt + call.durationMs - origin,
-          tone: call.stage,
-          detail: `${call.stage}: ${formatMs(call.durationMs)}${ttft}${rate}, ${call.promptTokens} → ${call.completionTokens} tokens`,
-          ...(call.ttftMs === null ? {} : { marker: call.ttftMs }),
-        },
-      ],
-    });
+    const reasoning =
+      call.reasoningMs === undefined ? '' : `, reasoning ${formatMs(call.reasoningMs)}`;
+    const bars: Bar[] = [
+      {
+        label: call.stage,
+        start: call.startedAt - origin,
+        end: call.startedAt + call.durationMs - origin,
+        tone: call.stage,
+        detail: `${call.stage}: ${formatMs(call.durationMs)}${reasoning}${ttft}${rate}, ${call.promptTokens} → ${call.completionTokens} tokens`,
+        ...(call.ttftMs === null ? {} : { marker: call.ttftMs }),
+      },
+    ];
+    // The time the model reasoned before its answer, drawn over the call.
+    if (call.firstReasoningMs !== undefined && call.reasoningMs !== undefined) {
+      const from = call.startedAt + call.firstReasoningMs - origin;
+      bars.push({
+        label: `${call.stage} reasoning`,
+        start: from,
+        end: from + call.reasoningMs,
+        tone: 'reasoning',
+        detail: `${call.stage}: reasoning ${formatMs(call.reasoningMs)} before the first answer token`,
+      });
+    }
+    rows.push({ group: 'llm', label: call.stage, bars });
   });
 
   const builds = new Map<string, BuildEvent[]>();
