@@ -28,6 +28,8 @@ export interface RequestResult {
   completionTokens: number;
   /** From the request to the first streamed token of the app or content. */
   firstPixelMs: number | null;
+  /** The first app call's tokens written before its <body> showed anything (null: no app, or it never did). */
+  tokensBeforeVisible?: number | null;
   /** From the request to the terminal state. */
   doneMs: number | null;
   costUsd: number | null;
@@ -111,6 +113,8 @@ export interface Summary {
   promptTokensPerRequest: number | null;
   completionTokensPerRequest: number | null;
   medianFirstPixelMs: number | null;
+  /** Median over the requests that wrote an app. */
+  medianTokensBeforeVisible: number | null;
   medianDoneMs: number | null;
   costUsd: number | null;
   costPerRequestUsd: number | null;
@@ -153,6 +157,11 @@ export function summarize(results: RequestResult[]): Summary {
     completionTokensPerRequest: mean(ran.map((r) => r.completionTokens)),
     medianFirstPixelMs: median(
       ran.flatMap((r) => (r.firstPixelMs === null ? [] : [r.firstPixelMs])),
+    ),
+    medianTokensBeforeVisible: median(
+      ran.flatMap((r) =>
+        typeof r.tokensBeforeVisible === 'number' ? [r.tokensBeforeVisible] : [],
+      ),
     ),
     medianDoneMs: median(ran.flatMap((r) => (r.doneMs === null ? [] : [r.doneMs]))),
     costUsd: cost,
@@ -207,6 +216,7 @@ export function markdownSummary(file: ResultFile): string {
     `| model calls per request | ${num(s.modelCallsPerRequest)} |`,
     `| tokens per request (prompt / completion) | ${num(s.promptTokensPerRequest, 0)} / ${num(s.completionTokensPerRequest, 0)} |`,
     `| median time to first pixel | ${secs(s.medianFirstPixelMs)} |`,
+    `| median tokens before an app shows anything | ${num(s.medianTokensBeforeVisible ?? null, 0)} |`,
     `| median time to DONE | ${secs(s.medianDoneMs)} |`,
     `| cost | ${usd(s.costUsd)} (${usd(s.costPerRequestUsd)} per request)${file.price ? '' : ' — no price configured'} |`,
     `| deliberate failures that failed cleanly | ${s.failedCleanly}/${s.deliberateFailures} |`,
@@ -232,8 +242,8 @@ export function markdownSummary(file: ResultFile): string {
     '',
     '## Requests',
     '',
-    '| id | kind | state | outcome | repairs (app/tool) | calls | tokens | first pixel | done | problems |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| id | kind | state | outcome | repairs (app/tool) | calls | tokens | tokens before visible | first pixel | done | problems |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...file.requests.map((r) => {
       const failedChecks = r.checks
         .filter((c) => !c.ok)
@@ -242,7 +252,7 @@ export function markdownSummary(file: ResultFile): string {
         ? `${r.outcome}${r.failedCleanly ? ' (as intended)' : ' (not as intended)'}`
         : r.outcome;
       const problems = [...(r.error && r.outcome !== 'success' ? [r.error] : []), ...failedChecks];
-      return `| ${r.id} | ${r.kind} | ${r.state} | ${outcome} | ${r.appRepairs}/${r.toolRepairs} | ${r.modelCalls} | ${r.promptTokens + r.completionTokens} | ${secs(r.firstPixelMs)} | ${secs(r.doneMs)} | ${cell(problems.join('; ').slice(0, 300))} |`;
+      return `| ${r.id} | ${r.kind} | ${r.state} | ${outcome} | ${r.appRepairs}/${r.toolRepairs} | ${r.modelCalls} | ${r.promptTokens + r.completionTokens} | ${num(r.tokensBeforeVisible ?? null, 0)} | ${secs(r.firstPixelMs)} | ${secs(r.doneMs)} | ${cell(problems.join('; ').slice(0, 300))} |`;
     }),
     '',
   ];

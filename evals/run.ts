@@ -294,6 +294,9 @@ async function runOne(ctx: Context, request: EvalRequest, sample: number): Promi
     promptTokens: run.llm.promptTokens,
     completionTokens: run.llm.completionTokens,
     firstPixelMs: firstToken ? firstToken.at - run.createdAt : null,
+    tokensBeforeVisible:
+      run.llm.detail.find((c) => c.stage === 'app_generate' || c.stage === 'app_repair')
+        ?.tokensBeforeVisible ?? null,
     doneMs:
       end && ['DONE', 'FAILED', 'CANCELLED'].includes(end.state) ? end.at - run.createdAt : null,
     costUsd: costOf(ctx.price, run.llm.promptTokens, run.llm.completionTokens),

@@ -88,6 +88,12 @@ describe('npm run eval against the simulator (smoke suite)', () => {
       expect(r.doneMs).toBeGreaterThan(0);
       expect(r.costUsd).toBe(0);
     }
+    // Apps record how much they wrote before showing anything; content does not.
+    for (const id of ['counter', 'scratch-pad', 'workspace-files']) {
+      expect(byId[id]?.tokensBeforeVisible).toBeGreaterThan(0);
+      expect(byId[id]?.tokensBeforeVisible).toBeLessThan(byId[id]?.completionTokens ?? 0);
+    }
+    expect(byId['sales-csv']?.tokensBeforeVisible).toBeNull();
     for (const id of ['counter', 'scratch-pad', 'workspace-files', 'sales-csv']) {
       expect(byId[id]?.firstPixelMs).toBeGreaterThan(0);
       expect(byId[id]?.firstPixelMs).toBeLessThanOrEqual(byId[id]?.doneMs ?? 0);
@@ -112,6 +118,7 @@ describe('npm run eval against the simulator (smoke suite)', () => {
     const summary = readFileSync(join(out, json?.replace(/\.json$/, '.md') ?? ''), 'utf8');
     expect(summary).toContain('| success, first time | 2/4 (50 %) |');
     expect(summary).toContain('| success, after repair | 4/4 (100 %) |');
+    expect(summary).toMatch(/\| median tokens before an app shows anything \| \d+ \|/);
     expect(summary).toMatch(/\| bitcoin-network \| failure \| FAILED \| failed \(as intended\)/);
 
     const compare = await evalCli(['--compare', '--out', out]);

@@ -17,7 +17,8 @@
  *   tag the chunk ended in, and `frame-body`, the first time <body> holds an element or
  *   non-blank text other than such a fragment;
  * - in the final document (the stored app, its scripts running): `final-start` (the document
- *   was created) and `frame-final-load` (its `load` event).
+ *   was created, or the stream shell was handed the stored app to adopt) and
+ *   `frame-final-load` (its `load` event, or the shell's "adopted" message).
  *
  * Every mark is `Date.now()` where it happened: one wall clock for the page, its frames and
  * the services, at 1 ms resolution.
@@ -76,6 +77,7 @@ export const PROBE_SCRIPT = `(() => {
     window.addEventListener('message', (event) => {
       const data = event.data;
       if (data && data.type === 'hyperdesk:shell-ready') mark('shell-ready');
+      if (data && data.type === 'hyperdesk:adopted') mark('frame-final-load');
     }, true);
     new MutationObserver((records) => {
       for (const record of records) {
@@ -117,6 +119,9 @@ export const PROBE_SCRIPT = `(() => {
       else window.addEventListener('load', () => mark('frame-final-load'));
       return;
     }
+    window.addEventListener('message', (event) => {
+      if (event.data && event.data.type === 'hyperdesk:adopt') mark('final-start');
+    }, true);
     const body = () => document.body;
     // A chunk that ends inside a tag in <head> ("<", "</", "</he") leaves that fragment as
     // body text; it is parser debris, not the app, so it does not count as content.

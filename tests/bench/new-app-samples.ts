@@ -25,31 +25,31 @@ export type Step =
 
 /** Steps inside the desktop, from its own marks. */
 export const DESK_STEPS = {
-  'token→mounted': [
-    'ws-token',
-    'frame-mounted',
-    "first app token → the window's frame element is in the DOM",
-  ],
   'mounted→ready': [
     'frame-mounted',
     'shell-ready',
-    'frame mounted → stream shell loaded and "ready"',
+    'frame mounted (at submit) → stream shell loaded and "ready"',
   ],
-  'ready→render': [
+  'ready→token': [
     'shell-ready',
+    'ws-token',
+    'shell ready → first app token arrives (the shell waits for it)',
+  ],
+  'token→render': [
+    'ws-token',
     'frame-render',
-    'shell ready → first streamed render (postMessage, parse, animation frame)',
+    'first app token → first streamed render (postMessage, parse, animation frame)',
   ],
   'app→fetched': ['ws-app', 'app-fetched', '`run.app` → stored app fetched (`GET /api/apps/:id`)'],
   'fetched→start': [
     'app-fetched',
     'final-start',
-    'app fetched → final document created in the frame',
+    'app fetched → handed to the shell to adopt (or a new document created)',
   ],
   'start→loaded': [
     'final-start',
     'frame-final-load',
-    'final document created → loaded (parse, SDK, app scripts)',
+    'handed over → adopted: head and body in place, scripts run, `load` fired',
   ],
 } as const satisfies Record<string, [MarkKind, MarkKind, string]>;
 export type DeskStep = keyof typeof DESK_STEPS;

@@ -3,8 +3,20 @@ import type { ChatMessage, ToolInterface } from '@hyperdesk/shared';
 const APP_RULES = `You write single-file HTML apps for Hyperdesk, a desktop in the browser.
 Reply with ONE complete HTML document that starts with <!DOCTYPE html>. Nothing else:
 no JSON, no Markdown fences, no explanations.
-- Inline all CSS (in <head>) and JavaScript (at the end of <body>); the app is streamed into
-  its window while you write it, so put the visible structure early.
+- The app is streamed into its window while you write it, and the window shows what you have
+  written so far. Write in this order: a minimal <head> (charset, title; no styles), then the
+  visible markup of <body>, then a short <style> with only what the design system lacks (or
+  none), then one <script> at the end of <body>.
+- Every app already has the Hyperdesk design system: it follows the desktop's light/dark theme
+  and accent. Plain elements look right with no CSS: body, headings, p, a, button, input,
+  select, textarea, table, ul/ol, code/pre, fieldset. Classes: stack (vertical flex with gap),
+  row (wrapping horizontal flex), grid (auto-fill columns; set --min for the column width),
+  spacer (fills a row), card, toolbar, tabs (children; mark the current one
+  aria-selected="true"), badge (.ok .warn .danger), list (a bordered ul of li rows), empty
+  (an empty state), muted; buttons: primary (also type=submit), danger, ghost. Colours:
+  var(--hd-bg) --hd-surface --hd-surface-2 --hd-border --hd-text --hd-muted --hd-accent
+  --hd-accent-soft --hd-on-accent --hd-ok --hd-warn --hd-danger, and --hd-radius, --hd-gap,
+  --hd-mono. Use these rather than colours of your own, so the app matches the desktop.
 - No external resources or network access: no CDNs, no fetch to other sites.
 - The app keeps its data: localStorage works as usual (synchronous, strings; saved for the
   person and kept across reloads and new versions of the app, up to about 5 MB), and
@@ -26,7 +38,7 @@ no JSON, no Markdown fences, no explanations.
   await hyperdesk.context.get(key) reads, hyperdesk.context.subscribe(key, cb) follows changes.
   Use the keys the open windows publish to work with their data.
 - hyperdesk.notify(level, text) shows a short notice (info, success, warning, error).
-- Make it polished: a clear layout, readable type, sensible empty states, no console errors.`;
+- Make it polished: a clear layout, sensible empty states, no console errors.`;
 
 export function generateMessages(input: {
   prompt: string;

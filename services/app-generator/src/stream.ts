@@ -1,4 +1,11 @@
-import type { ChatMessage, LlmClient, LlmStage, RunStore } from '@hyperdesk/shared';
+import {
+  estimateTokens,
+  tokensBeforeVisible,
+  type ChatMessage,
+  type LlmClient,
+  type LlmStage,
+  type RunStore,
+} from '@hyperdesk/shared';
 import { TokenFrames } from './token-frames';
 
 const THINKING_EVERY_MS = 1000;
@@ -11,7 +18,8 @@ export interface StreamDeps {
 
 /**
  * One streamed model call whose text is sent to the run's watchers in frames as it
- * arrives. The call's metrics are recorded on the run.
+ * arrives. The call's metrics are recorded on the run; an app's with the tokens written
+ * before its body showed anything (what its window waited for).
  */
 export async function streamToRun(
   deps: StreamDeps,
@@ -54,6 +62,19 @@ export async function streamToRun(
       },
     })
     .finally(() => frames.close());
-  await deps.runs.recordLlmCall(runId, result.metrics);
+  const metrics =
+    call.target === 'app'
+      ? {
+          ...result.metrics,
+          // Of the answer's tokens: a call that reasoned counts its reasoning as completion too.
+          tokensBeforeVisible: tokensBeforeVisible(
+            result.text,
+            result.metrics.reasoningMs === undefined
+              ? result.metrics.completionTokens
+              : estimateTokens(result.text),
+          ),
+        }
+      : result.metrics;
+  await deps.runs.recordLlmCall(runId, metrics);
   return { text: result.text, finishReason: result.finishReason };
 }

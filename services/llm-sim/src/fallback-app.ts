@@ -16,41 +16,19 @@ function jsLiteral(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
+/** Only what the design system lacks: it styles the fields, buttons, lists and cards. */
 const STYLE = `
-    :root { color-scheme: light dark; --bg: #f6f7fb; --card: #ffffff; --ink: #1d2433; --muted: #6b7385;
-      --line: #e3e6ee; --accent: #4f6bed; --accent-ink: #ffffff; --danger: #d64545; }
-    @media (prefers-color-scheme: dark) { :root { --bg: #15181f; --card: #1e222c; --ink: #e8ebf2;
-      --muted: #97a0b3; --line: #2c3240; --accent: #7d93ff; --accent-ink: #10131a; } }
-    * { box-sizing: border-box; }
-    body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; background: var(--bg); color: var(--ink); }
-    header { padding: 20px 24px 8px; }
-    h1 { margin: 0; font-size: 22px; letter-spacing: -0.01em; }
-    .sub { margin: 4px 0 0; color: var(--muted); font-size: 13px; }
-    main { display: grid; gap: 16px; padding: 16px 24px 24px; grid-template-columns: minmax(0, 1fr); }
-    #tools { display: grid; gap: 16px; }
+    main { max-width: 720px; }
+    .sub { margin: 0; }
     #tools:empty { display: none; }
-    .card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 16px; }
-    .add { display: flex; gap: 8px; }
-    input[type=text] { flex: 1; padding: 9px 12px; border: 1px solid var(--line); border-radius: 8px; background: transparent; color: inherit; font: inherit; }
-    button { padding: 8px 14px; border: 0; border-radius: 8px; background: var(--accent); color: var(--accent-ink); font: inherit; cursor: pointer; }
-    button.ghost { background: transparent; color: var(--muted); padding: 4px 8px; }
-    button.ghost:hover { color: var(--danger); }
-    .filters { display: flex; gap: 6px; margin: 12px 0 4px; }
-    .filters button { background: transparent; color: var(--muted); border: 1px solid var(--line); padding: 4px 10px; font-size: 13px; }
-    .filters button.on { background: var(--accent); color: var(--accent-ink); border-color: var(--accent); }
-    ul { list-style: none; margin: 8px 0 0; padding: 0; }
-    li { display: flex; align-items: center; gap: 10px; padding: 8px 4px; border-bottom: 1px solid var(--line); }
-    li:last-child { border-bottom: 0; }
-    li.done span { text-decoration: line-through; color: var(--muted); }
+    #text { flex: 1; }
+    #items:empty { display: none; }
+    li.done span { text-decoration: line-through; color: var(--hd-muted); }
     li span { flex: 1; overflow-wrap: anywhere; }
-    .empty { color: var(--muted); text-align: center; padding: 18px 0 6px; }
-    .count { color: var(--muted); font-size: 13px; margin-top: 8px; }
-    .tool h2 { margin: 0 0 8px; font-size: 15px; display: flex; justify-content: space-between; align-items: center; }
-    .tool pre { margin: 0; padding: 10px; background: var(--bg); border-radius: 8px; overflow: auto; font-size: 12.5px; max-height: 240px; }
-    .tool table { width: 100%; border-collapse: collapse; font-size: 13.5px; }
-    .tool td { padding: 5px 4px; border-bottom: 1px solid var(--line); vertical-align: top; }
-    .tool td:first-child { color: var(--muted); width: 40%; }
-    .error { color: var(--danger); }`;
+    .tool h2 { display: flex; justify-content: space-between; align-items: center; font-size: 1rem; }
+    .tool pre { max-height: 240px; margin: 0; }
+    .tool td:first-child { color: var(--hd-muted); width: 40%; }
+    .error { color: var(--hd-danger); }`;
 
 const SCRIPT = `
     const state = { items: [], filter: 'all', nextId: 1 };
@@ -72,6 +50,7 @@ const SCRIPT = `
         text.textContent = item.text;
         const remove = document.createElement('button');
         remove.className = 'ghost';
+        remove.setAttribute('aria-label', 'Remove ' + item.text);
         remove.title = 'Remove';
         remove.textContent = '✕';
         remove.addEventListener('click', () => {
@@ -84,8 +63,8 @@ const SCRIPT = `
       $('empty').hidden = shown.length > 0;
       const open = state.items.filter((item) => !item.done).length;
       $('count').textContent = state.items.length === 0 ? '' : open + ' open · ' + (state.items.length - open) + ' done';
-      for (const button of document.querySelectorAll('.filters button')) {
-        button.classList.toggle('on', button.dataset.filter === state.filter);
+      for (const button of document.querySelectorAll('.tabs button')) {
+        button.setAttribute('aria-selected', String(button.dataset.filter === state.filter));
       }
     }
 
@@ -102,7 +81,7 @@ const SCRIPT = `
     $('text').addEventListener('keydown', (event) => {
       if (event.key === 'Enter') add();
     });
-    for (const button of document.querySelectorAll('.filters button')) {
+    for (const button of document.querySelectorAll('.tabs button')) {
       button.addEventListener('click', () => { state.filter = button.dataset.filter; render(); });
     }
 
@@ -159,38 +138,38 @@ const SCRIPT = `
 
 export function fallbackApp(title: string, request: string, tools: readonly string[]): string {
   const subtitle = request.length > 140 ? `${request.slice(0, 137)}…` : request;
+  // The generation contract: a minimal head, the visible markup, a short stylesheet, the script.
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
   ${GENERIC_SIM_APP_MARKER}
   <title>${escapeHtml(title)}</title>
-  <style>${STYLE}
-  </style>
 </head>
 <body>
-  <header>
-    <h1>${escapeHtml(title)}</h1>
-    <p class="sub">${escapeHtml(subtitle)}</p>
-  </header>
-  <main>
-    <div id="tools"></div>
-    <section class="card">
-      <div class="add">
+  <main class="stack">
+    <header>
+      <h1>${escapeHtml(title)}</h1>
+      <p class="sub muted">${escapeHtml(subtitle)}</p>
+    </header>
+    <div id="tools" class="stack"></div>
+    <section class="card stack">
+      <div class="row">
         <input id="text" type="text" placeholder="Add an item…" autocomplete="off" aria-label="New item">
-        <button id="add" type="button">Add</button>
+        <button id="add" type="button" class="primary">Add</button>
       </div>
-      <div class="filters">
-        <button data-filter="all" class="on">All</button>
-        <button data-filter="open">Open</button>
-        <button data-filter="done">Done</button>
+      <div class="tabs" role="tablist" aria-label="Show">
+        <button data-filter="all" role="tab" aria-selected="true">All</button>
+        <button data-filter="open" role="tab" aria-selected="false">Open</button>
+        <button data-filter="done" role="tab" aria-selected="false">Done</button>
       </div>
-      <ul id="items"></ul>
+      <ul id="items" class="list"></ul>
       <p id="empty" class="empty">Nothing here yet. Add the first item above.</p>
-      <p id="count" class="count"></p>
+      <p id="count" class="muted"></p>
     </section>
   </main>
+  <style>${STYLE}
+  </style>
   <script>
     const TOOLS = ${jsLiteral(tools)};${SCRIPT}
   </script>

@@ -7,6 +7,7 @@ import {
   formatSections,
   ToolInterface,
   ToolPlan,
+  tokensBeforeVisible,
   type LlmStage,
 } from '@hyperdesk/shared';
 import { classifyFallback, diagnoseFallback, fallbackAnswer, planToolsFallback } from './fallback';
@@ -162,6 +163,14 @@ describe('app fallback', () => {
     expect(html).toContain('<title>B Reading B List</title>');
     expect(html).toContain('const TOOLS = ["cpu_temp"];');
     expect(html).not.toContain('<b>');
+    // The generation contract: a head without styles, markup first, styles after it, then the script.
+    const head = html.slice(0, html.indexOf('<body>'));
+    expect(head).not.toMatch(/<style|<script/);
+    const body = html.slice(html.indexOf('<body>') + '<body>'.length);
+    expect(body.trimStart()).toMatch(/^<main\b/);
+    expect(body.indexOf('<style>')).toBeGreaterThan(body.indexOf('</main>'));
+    expect(body.indexOf('<script>')).toBeGreaterThan(body.indexOf('</style>'));
+    expect(tokensBeforeVisible(html, 1000)).toBeLessThan(60);
   });
 
   it('keeps the title of the document it repairs', () => {

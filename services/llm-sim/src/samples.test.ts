@@ -43,6 +43,9 @@ describe('the sample gallery', () => {
       const style = body.indexOf('<style>');
       const css = body.slice(style, body.indexOf('</style>'));
       expect(css.split('\n').length).toBeLessThan(40);
+      // Its colours are the design system's, so it follows the desktop's theme.
+      expect(css).toMatch(/var\(--hd-(bg|text)\)/);
+      expect(css).not.toMatch(/color-scheme/);
       expect(body.indexOf('<script')).toBeGreaterThan(style);
       expect(body.slice(body.lastIndexOf('</script>') + 9).trim()).toBe('</body>\n</html>');
       // Only the tools the sample declares, and no storage it cannot count on.

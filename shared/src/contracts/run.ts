@@ -119,6 +119,8 @@ export const LlmCallMetrics = z.object({
   completionTokens: z.number(),
   /** Answer tokens per second after the first answer token (reasoning not counted). */
   tokensPerS: z.number().nullable(),
+  /** An app call: tokens written before the app's <body> showed anything (null: it never did). */
+  tokensBeforeVisible: z.number().nullable().optional(),
   /** ms to the first reasoning token, when the model reasoned before answering. */
   firstReasoningMs: z.number().optional(),
   /** ms the model spent reasoning: from its first reasoning token to its first answer token. */

@@ -9,6 +9,7 @@ export * from './parse-content';
 export * from './prompt-sections';
 export * from './providers';
 export * from './stages';
+export * from './first-visible';
 export * from './reasoning-stream';
 export * from './request-settings';
 export * from './rate-limits';

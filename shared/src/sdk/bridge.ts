@@ -66,6 +66,8 @@ export type HostMessage =
   | { hyperdesk: 1; type: 'tool-result'; id: number; ok: true; result: unknown }
   | { hyperdesk: 1; type: 'tool-result'; id: number; ok: false; error: string }
   | { hyperdesk: 1; type: 'visibility'; hidden: boolean }
+  /** The desktop's theme changed: the rule for the design system (`themeCss`). */
+  | { hyperdesk: 1; type: 'theme'; css: string }
   | { hyperdesk: 1; type: 'ask-token'; id: number; text: string }
   | { hyperdesk: 1; type: 'ask-retry'; id: number; problem: string }
   /** The answer to an ask or a context request. */

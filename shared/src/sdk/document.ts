@@ -1,3 +1,4 @@
+import { DEFAULT_APP_THEME, DESIGN_SYSTEM_FILE, themeCss, type AppTheme } from './design-system';
 import { SDK_SOURCE } from './sdk-source';
 
 /** Libraries the gateway serves locally under /vendor/ (named in the generation prompt). */
@@ -8,16 +9,16 @@ export const VENDOR_LIBRARIES = {
 } as const;
 
 /**
- * The CSP every app runs under (and the stream shell before it): inline code and the
- * gateway's /vendor/ scripts only; no network at all (connect-src 'none'): tool calls go
- * through the bridge. No frames or workers: the SDK removes the frames a CSP lets through.
- * Without an origin (the stream shell, whose scripts are stripped), no /vendor/ either.
+ * The CSP every app runs under (and the stream shell before it): inline code and styles,
+ * and the gateway's /vendor/ scripts and stylesheets (the libraries and the design system)
+ * only; no network at all (connect-src 'none'): tool calls go through the bridge. No frames
+ * or workers: the SDK removes the frames a CSP lets through. Without an origin, no /vendor/.
  */
 export function appCsp(origin: string | null): string {
   return [
     "default-src 'none'",
     `script-src 'unsafe-inline' 'unsafe-eval'${origin === null ? '' : ` ${origin}/vendor/`}`,
-    "style-src 'unsafe-inline'",
+    `style-src 'unsafe-inline'${origin === null ? '' : ` ${origin}/vendor/`}`,
     'img-src data: blob:',
     'font-src data:',
     'media-src data: blob:',
@@ -54,9 +55,14 @@ export function bridgeKey(): string {
   ).join('');
 }
 
+/** The design system's stylesheet, as a document served from `origin` links it. */
+export function designSystemHref(origin: string): string {
+  return `${origin}/vendor/${DESIGN_SYSTEM_FILE}`;
+}
+
 /**
- * The document an app window (or the check) loads: the CSP and the SDK go first, before any
- * of the app's own code. They are not put after the app's `<head>` tag: a `<head>` found by
+ * The document an app window (or the check) loads: the CSP, the SDK and the design system
+ * (with the desktop's `theme`) go first, before any of the app's own code. They are not put after the app's `<head>` tag: a `<head>` found by
  * searching can sit inside a comment or after a script, and the app would then run without
  * its CSP. Right after a leading doctype, the parser puts them into the head it implies.
  * `key` (from `bridgeKey()`) is what the SDK shows the host when it connects: the host
@@ -69,11 +75,15 @@ export function prepareAppDocument(
   origin: string,
   key: string,
   seed?: StorageSeed,
+  theme: AppTheme = DEFAULT_APP_THEME,
 ): string {
   if (!/^[0-9a-f]{32}$/.test(key)) throw new Error('A bridge key is 32 hex digits.');
   html = html.replace(/shadowrootmode/gi, 'data-shadowrootmode');
   const data = seed ? scriptJson(seed) : 'undefined';
-  const first = `<meta http-equiv="Content-Security-Policy" content="${appCsp(origin)}"><script>(${SDK_SOURCE})("${key}", ${data})</script>`;
+  const first =
+    `<meta http-equiv="Content-Security-Policy" content="${appCsp(origin)}">` +
+    `<script>(${SDK_SOURCE})("${key}", ${data}, ${scriptJson(themeCss(theme))})</script>` +
+    `<link rel="stylesheet" href="${designSystemHref(origin)}">`;
   const doctype = /^\uFEFF?(?:\s|<!--[\s\S]*?-->)*<!doctype[^>]*>/i.exec(html);
   if (doctype) return doctype[0] + first + html.slice(doctype[0].length);
   if (/<html[\s>]/i.test(html)) return first + html;

@@ -9,10 +9,11 @@ import { CONTAINMENT_SOURCE } from './containment-source';
  * `hyperdesk.notify(level, text)` and `hyperdesk.storage` (the app's saved data, also its
  * `localStorage` and `sessionStorage`: see storage-source.ts). It shims
  * `fetch('/api/mono/...')` through the bridge, blocks every other network request, and
- * reports errors to the host window. It runs as `(SDK_SOURCE)(key, seed)`, with the key the
- * host put into the document and the app's data (`prepareAppDocument`).
+ * reports errors to the host window. It runs as `(SDK_SOURCE)(key, seed, themeRule)`, with the
+ * key the host put into the document, the app's data and the desktop's theme as a CSS rule
+ * (`prepareAppDocument`, `themeCss`).
  */
-export const SDK_SOURCE = String.raw`(key, seed) => {
+export const SDK_SOURCE = String.raw`(key, seed, themeRule) => {
   // Bound to this document: the SDK opens a channel and hands the host its end with the
   // key the host put into this document, before any of the app's code exists. A document
   // the frame navigates to has no channel, and the key is spent.
@@ -20,6 +21,10 @@ export const SDK_SOURCE = String.raw`(key, seed) => {
   const send = channel.port1.postMessage.bind(channel.port1);
   parent.postMessage({ hyperdesk: 1, type: 'connect', key }, '*', [channel.port2]);
   const post = (m) => send(Object.assign({ hyperdesk: 1 }, m));
+  // The desktop's theme and accent for the design system, changed when the desktop's change.
+  const theme = document.createElement('style');
+  theme.textContent = themeRule || '';
+  document.head.append(theme);
   (${CONTAINMENT_SOURCE})(post);
   const pending = new Map();
   const asks = new Map();
@@ -105,6 +110,9 @@ export const SDK_SOURCE = String.raw`(key, seed) => {
     const m = event.data;
     if (!m || m.hyperdesk !== 1) return;
     switch (m.type) {
+      case 'theme':
+        theme.textContent = String(m.css);
+        return;
       case 'visibility':
         hostHidden = !!m.hidden;
         resumeLoops();

@@ -1,32 +1,42 @@
 /**
- * The document an app frame holds while the app's HTML is still being written.
+ * The document an app frame holds while the app's HTML is still being written, made when the
+ * window opens so that it is loaded and listening before the first token.
  *
- * The desktop posts the partial HTML to it (`{type: 'hyperdesk:stream', html}`); the shell
+ * It is an app document like any stored one (`prepareAppDocument`: the app CSP, the SDK with
+ * its bridge key and the app's data, the design system), whose only content is a receiver.
+ * The desktop posts the partial HTML to it (`{type: 'hyperdesk:stream', html}`); the receiver
  * parses it with DOMParser and swaps in the `<style>`s and the body, at most once per
  * animation frame. Parsed scripts never run, and scripts, frames, event-handler attributes
- * and javascript: URLs are stripped before anything is copied into the shell, so half-written
- * JS cannot throw or run twice.
- * When the app is complete the desktop replaces the shell with the final document.
+ * and javascript: URLs are stripped before anything is copied in, so half-written JS cannot
+ * throw or run twice.
  *
- * The shell runs under the same CSP as a stored app (`appCsp`), so nothing a streaming app
- * names (stylesheets, images, fonts, @import, prefetches) is fetched from anywhere.
+ * When the app is stored, the desktop hands the receiver the stored document
+ * (`{type: 'hyperdesk:adopt', html}`): it puts in the whole head and body, this time with
+ * their handlers, runs the scripts once in document order (an external or module script is
+ * waited for before the next), fires `DOMContentLoaded` and `load`, stops listening and says
+ * `hyperdesk:adopted`. The frame keeps its document, CSP and SDK, so the app is not loaded a
+ * second time. A document that writes itself (`document.write`, which the SDK refuses after
+ * load) is loaded as a new document instead (`canAdopt`).
  */
 
-import { appCsp } from '@hyperdesk/shared/sdk';
+import { prepareAppDocument, type AppTheme, type StorageSeed } from '@hyperdesk/shared/sdk';
 
 export const STREAM_MESSAGE = 'hyperdesk:stream';
+export const ADOPT_MESSAGE = 'hyperdesk:adopt';
 export const SHELL_READY_MESSAGE = 'hyperdesk:shell-ready';
+export const ADOPTED_MESSAGE = 'hyperdesk:adopted';
 
 export interface StreamMessage {
-  type: typeof STREAM_MESSAGE;
+  type: typeof STREAM_MESSAGE | typeof ADOPT_MESSAGE;
   html: string;
 }
 
 /** Runs inside the frame; serialised with toString(), so it must not use anything from outside. */
-function shellMain(streamType: string, readyType: string): void {
+function shellMain(types: { stream: string; adopt: string; ready: string; adopted: string }): void {
   const parser = new DOMParser();
   const inert =
     'script, iframe, frame, frameset, object, embed, base, meta, noscript, link:not([rel~="stylesheet" i])';
+  const headKept = 'style, link[rel~="stylesheet" i], title, script';
   let pending: string | null = null;
   let scheduled = false;
   let lastStyles = '';
@@ -51,26 +61,17 @@ function shellMain(streamType: string, readyType: string): void {
     }
   };
 
-  const render = (): void => {
-    scheduled = false;
-    const html = pending;
-    pending = null;
-    if (html === null) return;
-    const doc = parser.parseFromString(html, 'text/html');
-    clean(doc);
-
-    const styles = Array.from(doc.head.querySelectorAll('style, link[rel~="stylesheet" i]'));
-    const styleKey = styles.map((node) => node.outerHTML).join('\n');
-    if (styleKey !== lastStyles) {
-      lastStyles = styleKey;
-      for (const node of document.head.querySelectorAll('[data-hd-stream]')) node.remove();
-      for (const node of styles) {
-        const copy = document.importNode(node, true) as Element;
-        copy.setAttribute('data-hd-stream', '');
-        document.head.append(copy);
-      }
+  /** The app's head nodes: the receiver's own head (CSP, SDK, design system) stays. */
+  const setHead = (nodes: Element[]): void => {
+    for (const node of document.head.querySelectorAll('[data-hd-stream]')) node.remove();
+    for (const node of nodes) {
+      const copy = document.importNode(node, true) as Element;
+      copy.setAttribute('data-hd-stream', '');
+      document.head.append(copy);
     }
+  };
 
+  const setBody = (doc: Document): void => {
     syncAttributes(document.documentElement, doc.documentElement);
     syncAttributes(document.body, doc.body);
     // Replace only the top-level nodes that changed, so finished parts stay put.
@@ -86,31 +87,112 @@ function shellMain(streamType: string, readyType: string): void {
     for (const old of current.slice(next.length)) old.remove();
   };
 
-  addEventListener('message', (event: MessageEvent) => {
+  const render = (): void => {
+    scheduled = false;
+    const html = pending;
+    pending = null;
+    if (html === null) return;
+    const doc = parser.parseFromString(html, 'text/html');
+    clean(doc);
+    const styles = Array.from(doc.head.querySelectorAll('style, link[rel~="stylesheet" i]'));
+    const styleKey = styles.map((node) => node.outerHTML).join('\n');
+    if (styleKey !== lastStyles) {
+      lastStyles = styleKey;
+      setHead(styles);
+    }
+    setBody(doc);
+  };
+
+  /** Parsed scripts never run: each is replaced by a new one, which runs once inserted. */
+  const runScripts = async (): Promise<void> => {
+    const scripts = Array.from(
+      document.querySelectorAll('head > script[data-hd-stream], body script'),
+    ) as HTMLScriptElement[];
+    for (const old of scripts) {
+      if (!old.isConnected) continue; // an earlier script removed it
+      const script = document.createElement('script');
+      for (const attr of Array.from(old.attributes)) {
+        if (attr.name !== 'data-hd-stream') script.setAttribute(attr.name, attr.value);
+      }
+      script.async = false;
+      script.text = old.text;
+      // An external or module script ends with load or error; an inline classic one runs now.
+      const waits = script.src !== '' || script.type.toLowerCase() === 'module';
+      const done = waits
+        ? new Promise<void>((resolve) => {
+            script.addEventListener('load', () => resolve(), { once: true });
+            script.addEventListener('error', () => resolve(), { once: true });
+          })
+        : null;
+      old.replaceWith(script);
+      if (done) await done;
+    }
+  };
+
+  const adopt = async (html: string): Promise<void> => {
+    removeEventListener('message', onMessage);
+    pending = null;
+    const doc = parser.parseFromString(html, 'text/html');
+    for (const node of doc.querySelectorAll('base, meta[http-equiv]')) node.remove();
+    setHead(Array.from(doc.head.querySelectorAll(headKept)));
+    setBody(doc);
+    await runScripts();
+    document.dispatchEvent(new Event('DOMContentLoaded', { bubbles: true }));
+    dispatchEvent(new Event('load'));
+    parent.postMessage({ type: types.adopted }, '*');
+  };
+
+  const onMessage = (event: MessageEvent): void => {
     if (event.source !== parent) return;
     const data: unknown = event.data;
     if (typeof data !== 'object' || data === null) return;
     const message = data as { type?: unknown; html?: unknown };
-    if (message.type !== streamType || typeof message.html !== 'string') return;
-    pending = message.html;
-    if (!scheduled) {
-      scheduled = true;
-      requestAnimationFrame(render);
+    if (typeof message.html !== 'string') return;
+    if (message.type === types.adopt) {
+      void adopt(message.html);
+    } else if (message.type === types.stream) {
+      pending = message.html;
+      if (!scheduled) {
+        scheduled = true;
+        requestAnimationFrame(render);
+      }
     }
-  });
-  parent.postMessage({ type: readyType }, '*');
+  };
+  addEventListener('message', onMessage);
+  parent.postMessage({ type: types.ready }, '*');
 }
 
-/** The shell document, for an iframe's srcdoc. */
-export const STREAM_SHELL_HTML = `<!doctype html>
+const SHELL_TYPES = {
+  stream: STREAM_MESSAGE,
+  adopt: ADOPT_MESSAGE,
+  ready: SHELL_READY_MESSAGE,
+  adopted: ADOPTED_MESSAGE,
+};
+
+/** The receiver's own document, before `prepareAppDocument` puts the CSP and the SDK first. */
+const SHELL_HTML = `<!doctype html>
 <html>
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${appCsp(null)}">
-<script>(${shellMain.toString()})(${JSON.stringify(STREAM_MESSAGE)}, ${JSON.stringify(SHELL_READY_MESSAGE)});</script>
+<script>(${shellMain.toString()})(${JSON.stringify(SHELL_TYPES)});</script>
 </head>
 <body></body>
 </html>`;
+
+/** The shell document for an iframe's srcdoc, as a stored app would be prepared. */
+export function streamShellDocument(
+  origin: string,
+  key: string,
+  seed: StorageSeed,
+  theme: AppTheme,
+): string {
+  return prepareAppDocument(SHELL_HTML, origin, key, seed, theme);
+}
+
+/** Whether a stored document can be adopted by the shell that streamed it. */
+export function canAdopt(html: string): boolean {
+  return !/document\s*\.\s*write/.test(html);
+}
 
 /**
  * Trims what a model may put around the document (prose, a ```html fence) so the preview

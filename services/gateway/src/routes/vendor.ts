@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '@hyperdesk/shared';
+import { DESIGN_SYSTEM_CSS, DESIGN_SYSTEM_FILE } from '@hyperdesk/shared/sdk';
 
 const require = createRequire(import.meta.url);
 
@@ -21,13 +22,22 @@ function packageDir(pkg: string): string {
 }
 
 /**
- * Common libraries for apps, served from this origin so apps work offline and load at once.
- * Apps have an opaque origin, so responses allow any origin (module scripts need CORS).
+ * Common libraries for apps, and the design system every app links, served from this origin
+ * so apps work offline and load at once. Apps have an opaque origin, so responses allow any
+ * origin (module scripts need CORS). The design system's name carries a hash of its text, so
+ * browsers may keep it for good.
  */
 export function vendorRoutes(app: FastifyInstance): void {
   const cache = new Map<string, Buffer>();
   app.get('/vendor/:file', async (request, reply) => {
     const { file } = request.params as { file: string };
+    if (file === DESIGN_SYSTEM_FILE) {
+      return reply
+        .header('content-type', 'text/css; charset=utf-8')
+        .header('access-control-allow-origin', '*')
+        .header('cache-control', 'public, max-age=31536000, immutable')
+        .send(DESIGN_SYSTEM_CSS);
+    }
     const entry = FILES[file];
     if (!entry) throw new NotFoundError(`Library file ${file}`);
     let body = cache.get(file);
