@@ -19,6 +19,11 @@ import { START_PROBE } from './settle';
 
 export interface BrowserCheckResult {
   errors: string[];
+  /**
+   * A JPEG of the rendered app, taken after the verdict (null when none could be taken): the
+   * run need not wait for it.
+   */
+  thumbnail: Promise<Buffer | null>;
 }
 
 export interface BrowserCheckOptions {
@@ -118,7 +123,7 @@ export class BrowserChecker {
   private browser: Promise<Browser> | null = null;
   /** Tabs ready for the next check. */
   private idle: Tab[] = [];
-  /** Thumbnails still being taken or kept: close() waits for them. */
+  /** Thumbnails still being taken: close() waits for them. */
   private readonly pending = new Set<Promise<void>>();
   /** Vendored files, fetched from the gateway once per checker. */
   private readonly vendored = new Map<
@@ -264,28 +269,17 @@ export class BrowserChecker {
     await tab.context.close().catch(() => undefined);
   }
 
-  /**
-   * Checks an app. `keepThumbnail` receives a JPEG of the rendered app once it is taken,
-   * after this returns; a thumbnail that cannot be taken is skipped.
-   */
-  async check(
-    html: string,
-    tools: ToolInterface[],
-    keepThumbnail: (jpeg: Buffer) => Promise<void>,
-  ): Promise<BrowserCheckResult> {
+  /** Checks an app; its thumbnail follows the verdict. */
+  async check(html: string, tools: ToolInterface[]): Promise<BrowserCheckResult> {
     const release = await this.turn();
     try {
-      return await this.render(html, tools, keepThumbnail);
+      return await this.render(html, tools);
     } finally {
       release();
     }
   }
 
-  private async render(
-    html: string,
-    tools: ToolInterface[],
-    keepThumbnail: (jpeg: Buffer) => Promise<void>,
-  ): Promise<BrowserCheckResult> {
+  private async render(html: string, tools: ToolInterface[]): Promise<BrowserCheckResult> {
     const browser = await this.launch();
     const tab = await this.take(browser);
     const { page } = tab;
@@ -321,6 +315,7 @@ export class BrowserChecker {
             `The app did not finish loading within ${loadTimeoutMs / 1000} s: a script at load may never return.`,
             ...[...errors].map((e) => e.slice(0, 600)),
           ],
+          thumbnail: Promise.resolve(null),
         };
       }
       const frame = await (await page.$('#app'))?.contentFrame();
@@ -341,15 +336,13 @@ export class BrowserChecker {
       }
       const thumbnail = tab.cdp
         .send('Page.captureScreenshot', THUMBNAIL)
-        .then(
-          ({ data }) => keepThumbnail(Buffer.from(data, 'base64')),
-          () => undefined,
-        )
-        .finally(() => this.giveBack(tab));
-      this.pending.add(thumbnail);
-      void thumbnail.finally(() => this.pending.delete(thumbnail));
+        .then(({ data }) => Buffer.from(data, 'base64'))
+        .catch(() => null);
+      const done = thumbnail.then(() => this.giveBack(tab));
+      this.pending.add(done);
+      void done.finally(() => this.pending.delete(done));
       handedOver = true;
-      return { errors: [...errors].map((e) => e.slice(0, 600)) };
+      return { errors: [...errors].map((e) => e.slice(0, 600)), thumbnail };
     } finally {
       page.off('pageerror', onError);
       page.off('console', onConsole);

@@ -28,7 +28,8 @@ export const START_PROBE = `(() => {
     waiters = [];
     wake.forEach((w) => w());
   }
-  // Runs a callback at its round, so that what it schedules is one round later.
+  // Runs a callback at its round, so that what it schedules is one round later (a loop that
+  // goes on past the last counted round stays past it).
   function counted(fn, at, key) {
     return function (...args) {
       const outer = round;
@@ -37,7 +38,8 @@ export const START_PROBE = `(() => {
     };
   }
   function schedule(kind, soon, fn, start) {
-    if (typeof fn !== 'function' || !soon || round >= ${ROUNDS}) return start(fn);
+    if (typeof fn !== 'function') return start(fn);
+    if (!soon || round >= ${ROUNDS}) return start(counted(fn, round + 1, null));
     const key = {};
     outstanding.add(key);
     const id = start(counted(fn, round + 1, key));
