@@ -36,6 +36,7 @@ import {
 } from './fixtures/messy/json-stages';
 import { codeCases, contentCases, htmlCases } from './fixtures/messy/text-stages';
 import { pipelineCases, type PipelineCase } from './fixtures/messy/pipeline';
+import { variantCases } from './fixtures/messy/variants';
 import { api, waitForRun } from './support/client';
 import { connect, dropPrefix, testPrefix } from './support/redis';
 import { startStack, type Stack } from './support/stack';
@@ -213,6 +214,9 @@ describe('messy answers of the content stage', () => {
   });
 });
 
+/** The first corpus and the variants written apart from it. */
+const corpus = [...pipelineCases, ...variantCases];
+
 describe('messy answers through the whole pipeline (every service a process)', () => {
   let stack: Stack;
   let dir: string;
@@ -234,16 +238,16 @@ describe('messy answers through the whole pipeline (every service a process)', (
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it(`${pipelineCases.length} requests store the right result or fail with the reason; a readable answer costs no extra call`, async () => {
-    expect(pipelineCases.length).toBeGreaterThanOrEqual(60);
+  it(`${corpus.length} requests store the right result or fail with the reason; a readable answer costs no extra call`, async () => {
+    expect(corpus.length).toBeGreaterThanOrEqual(60);
     const started = Date.now();
-    const outcomes = await mapConcurrently(pipelineCases, 8, (c) => runCase(stack, c));
+    const outcomes = await mapConcurrently(corpus, 8, (c) => runCase(stack, c));
     const wrong = outcomes.filter((o) => !o.right);
     const storedWrong = wrong.filter((o) => o.stored);
     const extra = outcomes.filter((o) => o.calls > o.expectedCalls);
     // Answers that cannot be read (empty, cut off, only reasoning, a tool that ignores its
     // args, a plan without the tool) need their one re-ask or repair; no other answer may.
-    const unreadable = pipelineCases.filter((c) => c.calls > baseCalls(c));
+    const unreadable = corpus.filter((c) => c.calls > baseCalls(c));
     const readable = outcomes.length - unreadable.length;
     const report = {
       cases: outcomes.length,
@@ -262,12 +266,12 @@ describe('messy answers through the whole pipeline (every service a process)', (
     expect(
       outcomes.filter((o) => o.calls !== o.planned).map((o) => `${o.name}: ${o.calls} calls`),
     ).toEqual([]);
-  }, 240_000);
+  }, 600_000);
 });
 
 /** Every case's answers as simulator scenarios: matched by the case's token, or its tool. */
 function pipelineScenarios() {
-  return pipelineCases.flatMap((c) => [
+  return corpus.flatMap((c) => [
     ...Object.entries(c.answers).map(([stage, answers]) => ({
       name: `${c.token} ${stage}`,
       stage,

@@ -3,6 +3,8 @@ export function redisKeys(prefix: string) {
   return {
     /** BullMQ's own prefix for queues. */
     queuePrefix: `${prefix}:q`,
+    /** Held for a moment by the gateway sweeping stalled runs, so one sweeps at a time. */
+    watchdogLock: `${prefix}:q:watchdog`,
     run: (id: string) => `${prefix}:run:${id}`,
     runHistory: (id: string) => `${prefix}:run:${id}:history`,
     runLlm: (id: string) => `${prefix}:run:${id}:llm`,
@@ -41,7 +43,7 @@ export function redisKeys(prefix: string) {
     appAskUsage: (appId: string, day: string) => `${prefix}:app:${appId}:ask-usage:${day}`,
     /** Tokens the person let an app spend on asks on a UTC day, beyond the free allowance. */
     appAskGranted: (appId: string, day: string) => `${prefix}:app:${appId}:ask-granted:${day}`,
-    /** Marks a run's end as already announced, so each run raises its notice once. */
+    /** Set of every user name. */
     users: `${prefix}:users`,
     user: (name: string) => `${prefix}:user:${name}`,
     /** Hash: token id → {id, name, createdAt, hash} for the user's API tokens. */

@@ -71,8 +71,8 @@ return seq
 `;
 
 // Moves a run to ARGV[1] if its current state is one of ARGV[3] (comma-separated), records
-// the history entry and patch fields (ARGV[7..]), keeps the owner's set of active runs
-// (key prefix ARGV[6]), then appends the run.state event. Returns {1, attempt, active} on
+// the history entry and patch fields (ARGV[6..]), keeps the owner's set of active runs
+// (KEYS[4]), then appends the run.state event. Returns {1, attempt, active} on
 // success ({0, current} otherwise), where attempt counts earlier entries of the same state
 // and active is how many runs the owner has in progress.
 const TRANSITION = `
@@ -84,18 +84,17 @@ for s in string.gmatch(ARGV[3], '[^,]+') do
 end
 if not allowed then return {0, cur} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1])
-for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 redis.call('RPUSH', KEYS[3], '{"state":"' .. ARGV[1] .. '","at":' .. ARGV[2] .. '}')
-local active = ARGV[6] .. redis.call('HGET', KEYS[1], 'owner') .. ':active'
 if ARGV[1] == 'DONE' or ARGV[1] == 'FAILED' or ARGV[1] == 'CANCELLED' then
-  redis.call('SREM', active, redis.call('HGET', KEYS[1], 'id'))
+  redis.call('SREM', KEYS[4], redis.call('HGET', KEYS[1], 'id'))
 end
 local attempt = redis.call('HINCRBY', KEYS[1], 'n:' .. ARGV[1], 1) - 1
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 local ev = '{"seq":' .. seq .. ',' .. string.sub(ARGV[4], 2)
 redis.call('XADD', KEYS[2], seq .. '-0', 'e', ev)
 redis.call('PUBLISH', ARGV[5], ev)
-return {1, tostring(attempt), redis.call('SCARD', active)}
+return {1, tostring(attempt), redis.call('SCARD', KEYS[4])}
 `;
 
 // Records that a branch of a run arrived (once per branch); returns how many have arrived.
@@ -204,18 +203,21 @@ export class RunStore {
       ...(patch.error ? { error: patch.error } : {}),
     };
     const fields = Object.entries(patch).flatMap(([k, v]) => (v === undefined ? [] : [k, v]));
+    // Every key the script touches is passed to it (as Redis Cluster requires); a run's
+    // owner never changes, so reading it first cannot race.
+    const owner = (await this.redis.hget(this.keys.run(id), 'owner')) ?? '';
     const [ok, value, active] = (await this.redis.eval(
       TRANSITION,
-      3,
+      4,
       this.keys.run(id),
       this.keys.runEvents(id),
       this.keys.runHistory(id),
+      this.keys.userActiveRuns(owner),
       to,
       String(now),
       allowedSources(to).join(','),
       JSON.stringify(event),
       this.keys.runChannel(id),
-      this.keys.userActiveRuns('').replace(/:active$/, ''),
       ...fields,
     )) as [number, string, number?];
     if (ok === 1) return { ok: true, attempt: Number(value), ownerActiveRuns: Number(active ?? 0) };

@@ -6,12 +6,11 @@ import {
   advance,
   callTool,
   errorMessage,
-  isTerminal,
   checkSchema,
   type ToolVersion,
 } from '@hyperdesk/shared';
 import type { GatewayDeps } from './deps';
-import { waitForOutcome } from './routes/tools';
+import { waitForOutcome, waitForRunEnd } from './waits';
 
 /**
  * Query-string values are strings; a property whose schema says number, integer or
@@ -189,12 +188,7 @@ async function answerUnknown(
     viaMono: name,
   });
   await advance(deps, run.id, 'CLASSIFYING');
-  const deadline = Date.now() + deps.env.TOOL_WAIT_MS;
-  let current = run;
-  while (!isTerminal(current.state) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    current = (await deps.runs.get(run.id)) ?? current;
-  }
+  const current = await waitForRunEnd(deps, run, deps.env.TOOL_WAIT_MS);
   const content = current.contentId ? await deps.contents.get(current.contentId) : null;
   if (current.state !== 'DONE' || !content) {
     throw new NotFoundError(

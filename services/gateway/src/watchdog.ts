@@ -9,13 +9,7 @@ export function startWatchdog(deps: GatewayDeps): NodeJS.Timeout {
   const every = Math.min(60_000, Math.max(1000, Math.floor(deps.env.RUN_STALL_MS / 4)));
   const timer = setInterval(() => {
     void (async () => {
-      const lock = await deps.redis.set(
-        `${deps.keys.queuePrefix}:watchdog`,
-        '1',
-        'PX',
-        every,
-        'NX',
-      );
+      const lock = await deps.redis.set(deps.keys.watchdogLock, '1', 'PX', every, 'NX');
       if (lock !== 'OK') return;
       const stopped = await sweepStalledRuns(deps, deps.env.RUN_STALL_MS);
       if (stopped.length) deps.logger.warn({ runs: stopped }, 'stopped stalled runs');

@@ -128,6 +128,18 @@ describe('checkJsonReply', () => {
     expect(checked).toMatchObject({ ok: true, value: { intent: 'new_app', title: 'A' } });
   });
 
+  it('reads an answer the model wrapped under a name of its own', () => {
+    for (const text of [
+      '{"classification": {"intent": "new_app", "title": "A"}}',
+      '{"Result": {"intent": "NEW_APP", "title": "A", "tools": null}}',
+    ]) {
+      expect(checkJsonReply(reply(text), ClassifyReply), text).toMatchObject({
+        ok: true,
+        value: { intent: 'new_app', title: 'A', tools: [] },
+      });
+    }
+  });
+
   it('reports the extra check when the value passes the schema but not the run', () => {
     const checked = checkJsonReply(
       reply('{"intent": "new_app", "title": "A"}'),

@@ -17,7 +17,8 @@ export interface Coerced {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && !Array.isArray(v);
 
-const canonical = (key: string): string => key.toLowerCase().replace(/[\s_-]/g, '');
+/** A key or enum as compared: case, spaces, `_` and `-` ignored. */
+export const canonical = (key: string): string => key.toLowerCase().replace(/[\s_-]/g, '');
 
 function types(schema: Schema): string[] {
   const t = schema.type;
@@ -122,6 +123,8 @@ function walkObject(
       else unknown.push(key);
     }
     const sub = properties?.[name] ?? schema.additionalProperties;
+    // `null` for a field that has a default and cannot be null: the field left out.
+    if (v === null && isObject(sub) && 'default' in sub && !types(sub).includes('null')) continue;
     // Defined as an own property: a key like __proto__ stays data, never a prototype.
     Object.defineProperty(out, name, {
       value: walk(v, sub, `${path}${path ? '.' : ''}${name}`, issues),

@@ -1,5 +1,5 @@
 import { toJSONSchema, type z } from 'zod';
-import { coerceToSchema } from './coerce';
+import { canonical, coerceToSchema } from './coerce';
 import type { LlmCallMetrics } from '../contracts/run';
 import type { ChatJsonResult, ChatOptions, ChatResult } from './client';
 import { LlmJsonOutputError } from './failures';
@@ -35,10 +35,28 @@ function jsonSchemaOf(schema: z.ZodType): unknown {
   return jsonSchemas.get(schema);
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * What a value wraps when it is an object of one key, not a field of the schema, holding one
+ * object (`{"classification": {…}}`, `{"result": {…}}`): models name their answer. Otherwise
+ * the value itself.
+ */
+function unwrapped(value: unknown, schema: unknown): unknown {
+  if (!isObject(value)) return value;
+  const entries = Object.entries(value);
+  const [key, inner] = entries[0] ?? [];
+  const fields = isObject(schema) && isObject(schema.properties) ? schema.properties : {};
+  const isField = Object.keys(fields).some((f) => canonical(f) === canonical(key ?? ''));
+  return entries.length === 1 && isObject(inner) && !isField ? inner : value;
+}
+
 /**
  * Reads an answer as JSON and checks it against the schema; says what is wrong when it fails.
  * Every JSON object in the answer is a candidate, the last written first (a model that writes
- * two corrects the first); each is coerced towards the schema (key and enum case, numbers and
+ * two corrects the first), unwrapped when it holds the answer under a key of its own; each
+ * is coerced towards the schema (key and enum case, numbers and
  * booleans as strings) before it is checked, and an unknown key standing in for a missing
  * defaulted field is a problem, not a silent default.
  */
@@ -59,7 +77,7 @@ export function checkJsonReply<T>(
   }
   const target = jsonSchemaOf(schema);
   let problem: string | null = null;
-  for (const candidate of [...values].reverse()) {
+  for (const candidate of [...values].reverse().map((v) => unwrapped(v, target))) {
     const coerced = target ? coerceToSchema(candidate, target) : { value: candidate, issues: [] };
     const checked = schema.safeParse(coerced.value);
     const issues = [

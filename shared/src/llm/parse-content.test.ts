@@ -25,6 +25,15 @@ describe('extractContent', () => {
     }
   });
 
+  it('writes a Markdown table given for CSV as CSV, and drops a lead-in line', () => {
+    const table = '| name | note |\n|:--|--:|\n| Paris | capital, France |\n| Lyon | a \\| b |';
+    expect(extractContent(`Here it is:\n\n${table}\n\nEnjoy!`, 'text/csv')).toEqual({
+      ok: true,
+      body: 'name,note\nParis,"capital, France"\nLyon,a | b',
+    });
+    expect(extractContent(`Values, by row:\n${CSV}`, 'text/csv')).toEqual({ ok: true, body: CSV });
+  });
+
   it('refuses a cut-off, empty or reasoning-only answer with the reason', () => {
     expect(extractContent(CSV, 'text/csv', 'length')).toMatchObject({
       ok: false,
@@ -67,6 +76,17 @@ describe('extractContent', () => {
     expect(extractContent('```md\n' + md + '\n```', 'text/markdown')).toEqual({
       ok: true,
       body: md,
+    });
+  });
+
+  it('drops a rule that set the chat apart, and keeps one inside the content', () => {
+    const md = '# T\n\n---\n\nEnd.';
+    expect(
+      extractContent(`Here's your note:\n\n---\n\n${md}\n\n***\n\nEnjoy!`, 'text/markdown'),
+    ).toEqual({ ok: true, body: md });
+    expect(extractContent(`---\n\n${md}`, 'text/markdown')).toEqual({
+      ok: true,
+      body: `---\n\n${md}`,
     });
   });
 });

@@ -34,17 +34,32 @@ const PREAMBLE =
   /^(sure|certainly|of course|okay|ok|absolutely|alright|great|here(’|')?s|here is|here are|below is|below are|the following|i(’|')?ve|i have|this is)\b[^\n]*$/i;
 /** A chat line after it: "Let me know…", "Note: …", "I hope this helps". */
 const AFTERWORD =
-  /^(\*{0,2}note\*{0,2}:|notes:|let me know|i hope|hope this|feel free|if you(’|')?d like|if you want|if you need|enjoy|happy to|this (csv|json|table|file|document|data)|these (values|numbers|figures)|you can)/i;
+  /^(\*{0,2}note\*{0,2}:|notes:|let me know|i hope|hope this|feel free|if you(’|')?d like|if you want|if you need|hope you|enjoy|happy to|this (csv|json|table|file|document|data)|these (values|numbers|figures)|you can)/i;
 
 function paragraphs(text: string): string[] {
   return text.split(/\n[ \t]*\n/);
 }
 
-/** Drops a chatty first paragraph and chatty last paragraphs. */
+/** A paragraph that is only a horizontal rule: `---`, `***`, `___`. */
+const RULE = /^(-{3,}|\*{3,}|_{3,})$/;
+
+/**
+ * Drops a chatty first paragraph and chatty last paragraphs, and a rule that set the chat
+ * apart from the content.
+ */
 function dropChat(text: string): string {
   const parts = paragraphs(text.trim());
-  while (parts.length > 1 && PREAMBLE.test((parts[0] ?? '').trim())) parts.shift();
-  while (parts.length > 1 && AFTERWORD.test((parts.at(-1) ?? '').trim())) parts.pop();
+  const isRule = (part: string | undefined) => RULE.test((part ?? '').trim());
+  if (parts.length > 1 && PREAMBLE.test((parts[0] ?? '').trim())) {
+    parts.shift();
+    while (parts.length > 1 && isRule(parts[0])) parts.shift();
+  }
+  let dropped = false;
+  while (parts.length > 1 && AFTERWORD.test((parts.at(-1) ?? '').trim())) {
+    parts.pop();
+    dropped = true;
+  }
+  while (dropped && parts.length > 1 && isRule(parts.at(-1))) parts.pop();
   return parts.join('\n\n').trim();
 }
 
@@ -106,7 +121,8 @@ const NOT_A_ROW = /^\s*(#{1,6}\s|>|\*\*|[-*]\s|```|~~~|(note|notes|source|source
 
 function isRow(line: string): boolean {
   const text = line.trim();
-  return !NOT_A_ROW.test(text) && !PREAMBLE.test(text) && !AFTERWORD.test(text);
+  // A line ending in a colon leads into the table ("Planets, by distance:"); no row ends so.
+  return !NOT_A_ROW.test(text) && !PREAMBLE.test(text) && !AFTERWORD.test(text) && !/:$/.test(text);
 }
 
 /**
@@ -141,12 +157,45 @@ function csvTable(text: string): string | null {
     .join('\n');
 }
 
+const PIPE_ROW = /^\s*\|.*\|\s*$/;
+const PIPE_RULE = /^\s*\|?(\s*:?-+:?\s*\|)+\s*(:?-+:?\s*)?$/;
+
+/** A field as CSV writes it: quoted when it holds a comma, a quote or a line break. */
+function csvField(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The first Markdown pipe table in a text (header, rule, rows) as CSV, or null. */
+function pipeTable(text: string): string | null {
+  const lines = text.split('\n');
+  const start = lines.findIndex(
+    (line, i) => PIPE_ROW.test(line) && PIPE_RULE.test(lines[i + 1] ?? ''),
+  );
+  if (start === -1) return null;
+  const rows = [lines[start] ?? ''];
+  for (let i = start + 2; i < lines.length && PIPE_ROW.test(lines[i] ?? ''); i++) {
+    rows.push(lines[i] ?? '');
+  }
+  if (rows.length < 2) return null;
+  const cells = (row: string) =>
+    row
+      .trim()
+      .replace(/^\||\|$/g, '')
+      .split(/(?<!\\)\|/)
+      .map((cell) => csvField(cell.trim().replace(/\\\|/g, '|')));
+  return rows.map((row) => cells(row).join(',')).join('\n');
+}
+
 function readCsv(text: string): ContentExtraction {
   const source = (taggedFence(text, 'csv') ?? onlyFence(text) ?? text).replace(
     /\n?[ \t]*(```|~~~)[ \t]*$/,
     '',
   );
   const table = csvTable(source);
+  // A Markdown table written where CSV was asked for: the same rows, as CSV.
+  const piped = pipeTable(source);
+  const tableIsPiped = table?.split('\n').every((line) => line.trim().startsWith('|')) ?? true;
+  if (piped !== null && tableIsPiped) return { ok: true, body: piped };
   if (table === null) {
     return {
       ok: false,

@@ -15,6 +15,22 @@ const HARMONY_CHANNEL = /<\|channel\|>/i;
 /** The same with the special tokens already dropped by the server: `analysis…assistantfinal`. */
 const BARE_HARMONY = /^\s*analysis[\s\S]*?assistantfinal/;
 
+/**
+ * End-of-turn tokens of other chat templates that leak into content: ChatML (Qwen),
+ * Llama 3, Gemma. The answer ends at the first one.
+ */
+const END_OF_TURN = /<\|(im_end|im_start|endoftext|eot_id|eom_id|end_of_text)\|>|<end_of_turn>/;
+/** A ChatML turn header the server left in: `<|im_start|>assistant`. */
+const TURN_HEADER = /^\s*<\|im_start\|>\s*assistant\b\s*/;
+/** Mistral's end of sequence, at the very end (an `<s>` tag elsewhere is HTML). */
+const TRAILING_EOS = /<\/s>\s*$/;
+
+/** The answer without the end-of-turn tokens a chat template leaked into it. */
+function withoutEndOfTurn(text: string): string {
+  const cut = text.replace(TURN_HEADER, '').split(END_OF_TURN)[0] ?? '';
+  return /<s[\s>]/.test(cut) ? cut : cut.replace(TRAILING_EOS, '');
+}
+
 export interface ReasoningSplit {
   /** The answer without any reasoning. */
   answer: string;
@@ -53,10 +69,10 @@ function harmonySplit(text: string): ReasoningSplit | null {
  * Separates reasoning from the answer: gpt-oss channel markup (the final channel is the
  * answer), every closed `<think>` / `<thinking>` / `<reasoning>` block, reasoning whose
  * opening tag the chat template swallowed (`…</think>answer`), and an opening tag that is
- * never closed (the rest is reasoning).
+ * never closed (the rest is reasoning). Other templates' end-of-turn tokens end the answer.
  */
 export function splitReasoning(text: string): ReasoningSplit {
-  let out = text.replace(/^\uFEFF/, '');
+  let out = withoutEndOfTurn(text.replace(/^\uFEFF/, ''));
   let unclosed = '';
   const harmony = harmonySplit(out);
   if (harmony) {

@@ -253,6 +253,13 @@ describe('extractHtml', () => {
       truncated: true,
     });
   });
+  it('ends a document without </html> at the fence around it, not at the prose after', () => {
+    const text = '```html\n<!DOCTYPE html>\n<html><body><p>hi</p></body>\n```\nIt greets you.';
+    expect(extractHtml(text)).toEqual({
+      html: '<!DOCTYPE html>\n<html><body><p>hi</p></body>',
+      truncated: true,
+    });
+  });
   it('unwraps a document sent as a JSON string field', () => {
     expect(extractHtml(JSON.stringify({ html: doc }))).toEqual({ html: doc, truncated: false });
   });
@@ -288,6 +295,10 @@ describe('reasoning markup of every shape', () => {
     ],
     ['channel names without their special tokens', `analysisthink {x}assistantfinal${answer}`],
     ['a stray end token', `${answer}<|end|>`],
+    ['a ChatML end of turn', `<|im_start|>assistant\n${answer}<|im_end|>\n<|im_start|>user`],
+    ['a Llama end of turn', `${answer}<|eot_id|>`],
+    ['a Gemma end of turn', `${answer}\n<end_of_turn>`],
+    ['a trailing end of sequence', `${answer}</s>`],
   ])('%s', (_name, text) => {
     expect(splitReasoning(text)).toEqual({ answer, unclosed: '' });
   });

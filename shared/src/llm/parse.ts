@@ -162,7 +162,9 @@ function documentSpans(source: string): DocumentSpan[] {
       end = m.index + m[0].length;
     }
     if (end !== -1) return { html: part.slice(0, end), complete: true };
-    const rest = part.replace(/\n?\s*(```|~~~)\s*$/, '');
+    // A fence that closes around the document ends it; prose may follow the fence.
+    const fenceEnd = /\n[ \t]*(```|~~~)[ \t]*(\n|$)/.exec(part);
+    const rest = fenceEnd ? part.slice(0, fenceEnd.index) : part;
     return { html: rest.trimEnd(), complete: false };
   });
 }

@@ -6,13 +6,13 @@ import {
   HyperdeskError,
   NotFoundError,
   RevertBody,
-  ToolBuildOutcome,
   ToolName,
   compileSchema,
   newId,
 } from '@hyperdesk/shared';
 import type { GatewayDeps } from '../deps';
 import { parseInput } from '../errors';
+import { waitForOutcome } from '../waits';
 
 const NameParams = z.object({ name: ToolName });
 
@@ -95,22 +95,4 @@ export function toolRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     );
     return reply.status(201).send(outcome);
   });
-}
-
-/** Waits for a tools-queue job (build or repair) and returns its outcome. */
-export async function waitForOutcome(deps: GatewayDeps, jobId: string): Promise<ToolBuildOutcome> {
-  const job = await deps.queues.queue('tools').getJob(jobId);
-  if (!job) throw new HyperdeskError('JOB_LOST', 'The tool job disappeared; try again.', 503, true);
-  try {
-    return ToolBuildOutcome.parse(
-      await job.waitUntilFinished(deps.toolEvents, deps.env.TOOL_WAIT_MS),
-    );
-  } catch (err) {
-    throw new HyperdeskError(
-      'TOOL_JOB_FAILED',
-      `The tool job did not finish: ${err instanceof Error ? err.message : String(err)}`,
-      503,
-      true,
-    );
-  }
 }
