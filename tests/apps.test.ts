@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppView, RunView } from '@hyperdesk/shared/contracts';
+import type { AppView, RunEvent, RunView } from '@hyperdesk/shared/contracts';
 import { api, replayEvents, waitForRun } from './support/client';
 import { startStack, type Stack } from './support/stack';
 
@@ -47,10 +47,21 @@ describe('apps: checked in a real browser, repaired, refined, diagnosed', () => 
     const app = await api<AppView>(stack.baseUrl, `/api/apps/${done.appId}`);
     expect(app.body.version).toBe(2);
     expect(app.body.html).toContain('const startValue');
-    // The thumbnail is taken after the verdict: it follows DONE by a moment.
-    const thumbnailUrl = `${stack.baseUrl}/api/apps/${done.appId}/versions/2/thumbnail`;
-    await expect.poll(async () => (await fetch(thumbnailUrl)).status).toBe(200);
-    const thumb = await fetch(thumbnailUrl);
+    // The thumbnail is taken from the check's render and saved after the transition: the run
+    // is DONE without waiting for it, and it arrives after DONE, announced on the run.
+    const thumbnailSaved = async () => {
+      const events = await replayEvents(stack.wsUrl, done.id);
+      const saved = events.find(
+        (e): e is Extract<RunEvent, { type: 'run.thumbnail' }> =>
+          e.type === 'run.thumbnail' && e.version === 2,
+      );
+      const doneAt = events.find((e) => e.type === 'run.state' && e.state === 'DONE');
+      return saved && doneAt ? { after: saved.seq > doneAt.seq, appId: saved.appId } : null;
+    };
+    await expect.poll(thumbnailSaved).not.toBeNull();
+    expect(await thumbnailSaved()).toEqual({ after: true, appId: done.appId });
+    const thumb = await fetch(`${stack.baseUrl}/api/apps/${done.appId}/versions/2/thumbnail`);
+    expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
     const bytes = new Uint8Array(await thumb.arrayBuffer());
     expect([bytes[0], bytes[1]]).toEqual([0xff, 0xd8]);

@@ -52,12 +52,17 @@ describe('prompt → app, end to end (every service a process, simulator as the 
     expect(run.body.llm.completionTokens).toBeGreaterThan(100);
     expect(run.body.history.at(-1)?.state).toBe('DONE');
 
+    // The thumbnail follows DONE, announced as the run's last event.
+    await ws.until((m) => m.some((x) => x.type === 'run.thumbnail' && x.runId === runId));
+    const all = ws.events(runId);
+    expect(all.at(-1)?.type).toBe('run.thumbnail');
+
     // A second client that missed the start gets exactly the events after `since`.
     const late = await WsClient.open(stack.wsUrl);
     late.send({ type: 'subscribe', runId, since: 3 });
     await late.until((m) => m.some((x) => x.type === 'subscribed'));
     expect(late.events(runId).map((e) => e.seq)).toEqual(
-      events.filter((e) => e.seq > 3).map((e) => e.seq),
+      all.filter((e) => e.seq > 3).map((e) => e.seq),
     );
     ws.close();
     late.close();

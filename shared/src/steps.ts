@@ -18,6 +18,11 @@ export interface StepDeps {
 export interface Next {
   state: RunState;
   patch?: RunPatch;
+  /**
+   * Work that follows the transition and that the run does not wait for (the job ends when
+   * it is done); a failure is logged, never a failed run.
+   */
+  after?: () => Promise<void>;
 }
 
 /**
@@ -108,7 +113,13 @@ export function runStep(state: WorkState, handler: StepHandler, deps: StepDeps) 
     }
     try {
       const next = await handler(run, job);
-      if (next) await advance(deps, run.id, next.state, next.patch);
+      if (!next) return;
+      if (!(await advance(deps, run.id, next.state, next.patch))) return;
+      await next
+        .after?.()
+        .catch((err: unknown) =>
+          log.warn({ err: errorMessage(err) }, 'work after the step failed'),
+        );
     } catch (err) {
       const retryable = err instanceof HyperdeskError ? err.retryable : true;
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

@@ -18,11 +18,11 @@ whole system running as real processes (\`npm run demo\`'s launcher: gateway, pl
 tool-manager, app-generator, python-runner, the LLM simulator) against a real Redis, and
 for the desktop a real headless Chromium.
 
-\`npm run bench\` reruns everything and rewrites the sections below (eight benchmarks, each
+\`npm run bench\` reruns everything and rewrites the sections below (nine benchmarks, each
 against its own freshly started system);
 \`npm run bench -- --only <name>\` reruns one benchmark and keeps the others' sections (the
 names: \`new-app\`, \`new-app-tool\`, \`tool-calls\`, \`scale-out\`, \`fan-out\`, \`gateway\`,
-\`footprint\`, \`model-calls\`); \`--quick\` uses fewer repetitions and shorter windows (for
+\`footprint\`, \`model-calls\`, \`cost\`); \`--quick\` uses fewer repetitions and shorter windows (for
 trying changes, not for the figures here). Raw samples go to \`test-artifacts/bench/\`; the
 latency chart of sections 1 and 2 is \`docs/bench/latency.svg\`, drawn from
 \`docs/bench/latency.json\`. Model answers beyond the simulator's built-in ones (the new

@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, Benchmark, RunnerHealth } from './bench';
+import { cost } from './cost';
 import { fanOut } from './fan-out';
 import { footprint } from './footprint';
 import { gateway } from './gateway';
@@ -26,6 +27,7 @@ const BENCHMARKS: readonly Benchmark[] = [
   gateway,
   footprint,
   modelCalls,
+  cost,
 ];
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -4,6 +4,7 @@ import {
   type Logger,
   type Next,
   type RunRecord,
+  type RunStore,
   type ToolStore,
 } from '@hyperdesk/shared';
 import type { Job } from 'bullmq';
@@ -12,6 +13,7 @@ import { staticChecks } from './check/static';
 import { toolInterfaces } from './tool-interfaces';
 
 export interface CheckDeps {
+  runs: RunStore;
   apps: AppStore;
   tools: ToolStore;
   checker: BrowserChecker;
@@ -20,9 +22,10 @@ export interface CheckDeps {
 }
 
 /**
- * CHECKING_APP: static checks, then a render in headless Chromium. A clean app is DONE
- * (its screenshot saved with the version once taken); errors go to REPAIRING_APP with the concrete
- * findings, a bounded number of times.
+ * CHECKING_APP: static checks, then a render in headless Chromium. A clean app is DONE;
+ * errors go to REPAIRING_APP with the concrete findings, a bounded number of times. The
+ * render's thumbnail is saved with the version after the transition (`run.thumbnail`
+ * says it arrived), so the run never waits for it.
  */
 export async function checkApp(run: RunRecord, job: Job, deps: CheckDeps): Promise<Next> {
   if (!run.appId) throw new HyperdeskError('NO_APP', 'The run has no app to check.', 500);
@@ -30,30 +33,36 @@ export async function checkApp(run: RunRecord, job: Job, deps: CheckDeps): Promi
   if (!app) throw new HyperdeskError('NO_APP', `App ${run.appId} is missing.`, 500);
   const tools = await toolInterfaces(run, deps.tools, app.tools);
   const found = staticChecks(app.html, tools);
-  // The thumbnail is kept with the version once taken, after the verdict.
-  const rendered = await deps.checker.check(app.html, tools, async (jpeg) => {
-    try {
-      await deps.apps.saveThumbnail(app.id, app.version, jpeg);
-    } catch (err) {
-      deps.logger.warn({ err, appId: app.id, version: app.version }, 'thumbnail not saved');
-    }
-  });
+  const rendered = await deps.checker.check(app.html, tools);
+  const after = async () => {
+    const jpeg = await rendered.thumbnail;
+    if (!jpeg) return;
+    await deps.apps.saveThumbnail(app.id, app.version, jpeg);
+    await deps.runs.appendEvent({
+      type: 'run.thumbnail',
+      runId: run.id,
+      at: Date.now(),
+      appId: app.id,
+      version: app.version,
+    });
+  };
   const errors = [...found, ...rendered.errors];
   if (errors.length === 0) {
     await recordCheckedTools(deps, run.owner, app.id, app.version, app.tools);
-    return { state: 'DONE' };
+    return { state: 'DONE', after };
   }
   const repairsDone = (job.data as { attempt: number }).attempt;
   if (repairsDone >= deps.maxRepairs) {
     return {
       state: 'FAILED',
+      after,
       patch: {
         checkErrors: JSON.stringify(errors),
         error: `The app still fails its checks after ${repairsDone} repair(s): ${errors.slice(0, 3).join(' | ')}`,
       },
     };
   }
-  return { state: 'REPAIRING_APP', patch: { checkErrors: JSON.stringify(errors) } };
+  return { state: 'REPAIRING_APP', patch: { checkErrors: JSON.stringify(errors) }, after };
 }
 
 /**

@@ -12,8 +12,12 @@ export const AppGeneratorEnv = BaseEnv.extend(LlmEnv.shape)
     CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
     /** Where apps load /vendor/ libraries from during checks (the gateway). */
     GATEWAY_URL: z.string().url().default('http://127.0.0.1:4000'),
-    /** How long an app may run in the check before its errors are collected. */
-    APP_CHECK_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(300),
+    /**
+     * The longest a check waits, after the app loaded, for the work it scheduled at start
+     * (timers, animation frames, tool answers) to run before its errors are collected; most
+     * apps have started well before.
+     */
+    APP_CHECK_SETTLE_MS: z.coerce.number().int().min(0).max(10_000).default(1000),
     /** Apps the check renders at once in its Chromium; more checks wait for a turn. */
     APP_CHECK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
     /** Repairs after a failed check before the run fails. */

@@ -40,6 +40,13 @@ export const RunEventBody = z.discriminatedUnion('type', [
     version: z.number(),
     title: z.string(),
   }),
+  /** The app version's thumbnail was saved (after the check's verdict, usually after DONE). */
+  z.object({
+    ...base,
+    type: z.literal('run.thumbnail'),
+    appId: z.string(),
+    version: z.number(),
+  }),
   z.object({ ...base, type: z.literal('run.llm'), call: LlmCallMetrics }),
   z.object({
     ...base,

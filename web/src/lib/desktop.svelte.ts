@@ -79,6 +79,8 @@ export class Desktop {
         onContext: (key, entry) => sharedContext.apply(key, entry),
         onAppData: (appId) => void appData.changedElsewhere(appId),
         onCall: (call) => (this.recentCalls = [...this.recentCalls.slice(-49), call]),
+        // The app library shows the thumbnail once it is there.
+        onThumbnail: () => (this.libraryVersion += 1),
         onAppSaved: (event) => {
           this.libraryVersion += 1;
           // A prompt that named an open window ("my notes window") refines that window's

@@ -19,6 +19,8 @@ export interface RunFeedHooks {
   onCall(call: LlmCallMetrics): void;
   /** A run stored a new app version. */
   onAppSaved(event: Extract<RunEvent, { type: 'run.app' }>): void;
+  /** An app version's thumbnail arrived (it follows the run's end). */
+  onThumbnail?(appId: string, version: number): void;
   /** A notice raised for the person (by a run or an app). */
   onUserNotice?(notice: Notice): void;
   /** A shared context key changed (null: removed). */
@@ -94,6 +96,7 @@ export class RunFeed {
   #onEvent(event: RunEvent): void {
     if (event.type === 'run.llm') this.#hooks.onCall(event.call);
     if (event.type === 'run.app') this.#hooks.onAppSaved(event);
+    if (event.type === 'run.thumbnail') this.#hooks.onThumbnail?.(event.appId, event.version);
     for (const run of this.#hooks.runsOf(event.runId)) {
       run.apply(event);
       if (event.type === 'run.app') {

@@ -135,6 +135,8 @@ export class RunModel {
       case 'run.llm':
         this.llmCalls = [...this.llmCalls, event.call];
         break;
+      case 'run.thumbnail':
+        break; // for the app library (RunFeed), not the window
     }
   }
 
