@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type RunningSim } from '@hyperdesk/llm-sim/src/test-helpers';
-import { textMatcher } from '@hyperdesk/llm-sim/src/scenarios';
+import { textMatcher, type ResponseStep } from '@hyperdesk/llm-sim/src/scenarios';
 import { freePort } from './support/ports';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -27,6 +27,22 @@ function row(out: string, check: string): string {
   return line?.slice(2 + check.length).trim() ?? '';
 }
 
+/** A simulator that answers doctor's probe request with `step`. */
+function answersProbe(name: string, step: ResponseStep): Promise<RunningSim> {
+  return startSim({
+    scenarios: [
+      {
+        name,
+        source: 'extra',
+        file: 'doctor.test.ts',
+        stage: 'app_ask',
+        match: textMatcher('Count from 1'),
+        steps: [step],
+      },
+    ],
+  });
+}
+
 describe('npm run doctor against the simulator over HTTP', () => {
   let sim: RunningSim;
   let thinking: RunningSim;
@@ -35,36 +51,12 @@ describe('npm run doctor against the simulator over HTTP', () => {
   beforeAll(async () => {
     sim = await startSim({ ttftMs: 50, tokensPerS: 2000 });
     // A model that reasons inline before its answer.
-    thinking = await startSim({
-      scenarios: [
-        {
-          name: 'thinks',
-          source: 'extra',
-          file: 'doctor.test.ts',
-          stage: 'app_ask',
-          match: textMatcher('Count from 1'),
-          steps: [{ fault: 'think' }],
-        },
-      ],
-    });
+    thinking = await answersProbe('thinks', { fault: 'think' });
     // A model that streams its reasoning in a field of its own (vLLM, Groq, DeepSeek).
-    fielded = await startSim({
-      scenarios: [
-        {
-          name: 'reasons in a field',
-          source: 'extra',
-          file: 'doctor.test.ts',
-          stage: 'app_ask',
-          match: textMatcher('Count from 1'),
-          steps: [
-            {
-              content: '1 2 3',
-              reasoning: 'The person wants three numbers.',
-              reasoningAs: 'reasoning_content',
-            },
-          ],
-        },
-      ],
+    fielded = await answersProbe('reasons in a field', {
+      content: '1 2 3',
+      reasoning: 'The person wants three numbers.',
+      reasoningAs: 'reasoning_content',
     });
     // A provider whose /models answers without the key its completions need.
     keyed = await startSim({ apiKey: 'sk-right' });
