@@ -134,7 +134,7 @@ describe('an app in its window cannot get out (iframe escape suite)', () => {
     ]);
     const admin = await Session.login(stack.baseUrl, 'admin', PASSWORD);
     for (const [name, code] of [
-      ['probe_secret', 'import json\nprint(json.dumps({"secret": "s3cret"}))'],
+      ['vault_secret', 'import json\nprint(json.dumps({"secret": "s3cret"}))'],
       ['probe_echo', 'import json, sys\nprint(json.dumps({"echo": json.load(sys.stdin)["text"]}))'],
     ]) {
       const created = await admin.call('/api/tools', {

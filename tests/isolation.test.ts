@@ -31,7 +31,7 @@ describe('an app in its window cannot get out', () => {
     // A tool the app was not granted: if a grant check were missing, its secret would leak.
     const secretTool = await api(stack.baseUrl, '/api/tools', {
       body: {
-        name: 'probe_secret',
+        name: 'vault_secret',
         description: 'returns a secret',
         args: { type: 'object' },
         returns: { type: 'object' },

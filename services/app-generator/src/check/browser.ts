@@ -9,6 +9,8 @@ import type {
   Route,
 } from 'playwright-core';
 import {
+  DESIGN_SYSTEM_CSS,
+  DESIGN_SYSTEM_FILE,
   bridgeKey,
   HyperdeskError,
   prepareAppDocument,
@@ -194,10 +196,20 @@ export class BrowserChecker {
     return this.browser;
   }
 
-  /** A vendored file as the gateway serves it (a failed fetch is not kept). */
+  /**
+   * A vendored file as the gateway serves it (a failed fetch is not kept); the design system
+   * every app links is this code's own, so it is served from here.
+   */
   private vendor(route: Route): Promise<{ headers: Record<string, string>; body: Buffer }> {
     const url = route.request().url();
     let file = this.vendored.get(url);
+    if (!file && url === `${this.options.gatewayUrl}/vendor/${DESIGN_SYSTEM_FILE}`) {
+      file = Promise.resolve({
+        headers: { 'content-type': 'text/css; charset=utf-8' },
+        body: Buffer.from(DESIGN_SYSTEM_CSS),
+      });
+      this.vendored.set(url, file);
+    }
     if (!file) {
       file = route.fetch().then(async (response) => {
         if (!response.ok()) throw new Error(`${url}: HTTP ${response.status()}`);
