@@ -47,10 +47,12 @@ describe('a model that hangs, rate-limits or talks nonsense', () => {
     );
   });
 
-  it('a model that answers 429 every time: the run fails with "rate limiting … wait a minute"', async () => {
+  it('a model that answers 429 every time: the run fails naming the limit and when it resets', async () => {
     const view = await run(stack, `${MODEL.rateLimitedForever} a clock`);
     expect(view.state).toBe('FAILED');
-    expect(view.error).toMatch(/is rate limiting \(HTTP 429.*\) after 3 attempts\. Wait a minute/);
+    expect(view.error).toMatch(
+      /refused the classify request after 3 attempts: its limit resets in .+ \(at \d\d:\d\d:\d\d UTC\)\. Try again then/,
+    );
     // The job was retried too (three attempts of three calls each) before giving up.
     expect(view.history.filter((h) => h.state === 'CLASSIFYING')).toHaveLength(1);
   });
