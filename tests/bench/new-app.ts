@@ -214,7 +214,7 @@ function notes(browser: Sample[], ws: Sample[], bodyTokens: number): string[] {
     `- **Usable is ${ms(usableOver)} ms over the bound** (p50; target ${USABLE_OVERHEAD_TARGET_MS} ms). The app call itself runs ${ms(step(browser, 'app call+'))} ms beyond its pure model time; from its end to \`run.app\` at the desktop takes ${ms(step(browser, 'app call→run.app'))} ms (the version is stored, then announced); the desktop then fetches the stored app and hands it to the stream shell, which adopts it in place (head and body with their handlers, scripts run once, \`load\` fired) in ${ms(step(browser, 'run.app→loaded'))} ms: no second document is loaded. On this 2-core machine CHECKING_APP starts at the same moment, and the checker's Chromium renders the same app beside the desktop's.`,
   );
   out.push(
-    `- **DONE waits for the check.** After the app is stored, CHECKING_APP (static checks, then a render in the app-generator's headless Chromium with APP_CHECK_SETTLE_MS, 300 ms by default, of settle time; the browser context it uses was opened while the previous app settled, and the thumbnail is taken after the verdict) takes ${ms(step(browser, 'stored→DONE'))} ms (p50) before DONE is recorded; the window is usable well before DONE.`,
+    `- **DONE waits for the check.** After the app is stored, CHECKING_APP (static checks, then a render in a warm tab of the app-generator's headless Chromium, waiting until the timers and animation frames the app scheduled at start have run, at most APP_CHECK_SETTLE_MS; the thumbnail is saved after DONE) takes ${ms(step(browser, 'stored→DONE'))} ms (p50) before DONE is recorded; the window is usable well before DONE.`,
   );
   if (ws.length) {
     out.push(
