@@ -78,8 +78,12 @@ export function toolCatalog(
     used += line.length + 1;
   }
   const left = tools.length - lines.length;
-  if (left > 0)
-    lines.push(`(${left} more tools not listed: none of them shares words with the request)`);
+  if (left > 0) {
+    const related = ranked.slice(lines.length).some((t) => score(t) > 0);
+    lines.push(
+      `(${left} more tools not listed${related ? '' : ': none of them shares words with the request'})`,
+    );
+  }
   return lines.join('\n');
 }
 
