@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppView, RunEvent, RunView } from '@hyperdesk/shared/contracts';
-import { api, replayEvents, waitForRun } from './support/client';
+import { api, replayEvents, runToEnd, waitForRun } from './support/client';
 import { startStack, type Stack } from './support/stack';
 
 const scenarios = fileURLToPath(new URL('./fixtures/scenarios', import.meta.url));
@@ -21,13 +21,8 @@ describe('apps: checked in a real browser, repaired, refined, diagnosed', () => 
     await stack?.stop();
   });
 
-  async function run(prompt: string, extra: Record<string, unknown> = {}): Promise<RunView> {
-    const created = await api<{ runId: string }>(stack.baseUrl, '/api/runs', {
-      body: { prompt, ...extra },
-    });
-    expect(created.status).toBe(202);
-    return waitForRun(stack.baseUrl, created.body.runId, 60_000);
-  }
+  const run = (prompt: string, extra: Record<string, unknown> = {}): Promise<RunView> =>
+    runToEnd(stack.baseUrl, { prompt, ...extra }, 60_000);
 
   const states = (r: RunView) => r.history.map((h) => h.state);
 

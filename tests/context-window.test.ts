@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunView } from '@hyperdesk/shared/contracts';
-import { api, waitForRun } from './support/client';
+import { api, runToEnd, waitForRun } from './support/client';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -44,13 +44,8 @@ describe('a 4k context window', () => {
     return imported.body.appId;
   }
 
-  async function run(prompt: string, extra: Record<string, unknown>): Promise<RunView> {
-    const created = await api<{ runId: string }>(stack.baseUrl, '/api/runs', {
-      body: { prompt, ...extra },
-    });
-    expect(created.status).toBe(202);
-    return waitForRun(stack.baseUrl, created.body.runId, 90_000);
-  }
+  const run = (prompt: string, extra: Record<string, unknown>): Promise<RunView> =>
+    runToEnd(stack.baseUrl, { prompt, ...extra }, 90_000);
 
   it('diagnoses an app whose tool code alone is larger than the window: the code is shortened, the run repairs the app', async () => {
     // A tool carrying a large table: its code is about 6,000 tokens.

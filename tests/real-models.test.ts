@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppView, RunEvent, RunView, ToolVersion } from '@hyperdesk/shared/contracts';
 import type { LoggedRequest } from '@hyperdesk/llm-sim/src/request-log';
-import { api, replayEvents, waitForRun } from './support/client';
+import { api, replayEvents, runToEnd } from './support/client';
 import { startStack, type Stack } from './support/stack';
 
 /**
@@ -124,11 +124,7 @@ const scenarios = [
 let stack: Stack;
 let dir: string;
 
-async function run(prompt: string): Promise<RunView> {
-  const created = await api<{ runId: string }>(stack.baseUrl, '/api/runs', { body: { prompt } });
-  expect(created.status).toBe(202);
-  return waitForRun(stack.baseUrl, created.body.runId, 120_000);
-}
+const run = (prompt: string): Promise<RunView> => runToEnd(stack.baseUrl, { prompt }, 120_000);
 
 async function simRequests(token: string): Promise<LoggedRequest[]> {
   const all = (await (await fetch(`${stack.simUrl}/sim/requests`)).json()) as LoggedRequest[];

@@ -105,6 +105,19 @@ export async function waitForRun(
   return pollRun(async () => (await api<RunView>(baseUrl, `/api/runs/${runId}`)).body, timeoutMs);
 }
 
+/** Starts a run (POST /api/runs must accept it) and waits for it to end. */
+export async function runToEnd(
+  baseUrl: string,
+  body: Record<string, unknown>,
+  timeoutMs: number,
+): Promise<RunView> {
+  const created = await api<{ runId: string }>(baseUrl, '/api/runs', { body });
+  if (created.status !== 202) {
+    throw new Error(`POST /api/runs answered ${created.status}: ${JSON.stringify(created.body)}`);
+  }
+  return waitForRun(baseUrl, created.body.runId, timeoutMs);
+}
+
 /** Every event of a run so far, replayed over a fresh WebSocket. */
 export async function replayEvents(wsUrl: string, runId: string): Promise<RunEvent[]> {
   const ws = await WsClient.open(wsUrl);
