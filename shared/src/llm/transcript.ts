@@ -39,7 +39,13 @@ export function rateLimitHeaders(headers: Headers): Record<string, string> {
   return kept;
 }
 
+/** Folders this process has already made: made once, not before every call. */
+const made = new Set<string>();
+
 export async function recordCall(dir: string, call: RecordedCall): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  if (!made.has(dir)) {
+    await mkdir(dir, { recursive: true });
+    made.add(dir);
+  }
   await appendFile(path.join(dir, `calls-${process.pid}.jsonl`), `${JSON.stringify(call)}\n`);
 }
